@@ -1,0 +1,85 @@
+# smmhp top-level build. `make check` runs every test; `make matrix` (later)
+# runs the main job. Firmware under test comes from EDK2=/path or from the
+# Debian edk2 source package of EDK2_RELEASE (default: the running release).
+
+BUILD        ?= build
+DEBIAN_SUITE ?= $(shell . /etc/os-release 2>/dev/null; echo $$VERSION_CODENAME)
+EDK2_RELEASE ?= $(DEBIAN_SUITE)
+ifeq ($(origin EDK2), undefined)
+EDK2         := $(BUILD)/edk2-$(EDK2_RELEASE)/edk2
+EDK2_FETCH   := 1
+endif
+
+CC           ?= gcc
+PKGS         := unicorn capstone
+HOST_CFLAGS  := -std=c11 -Wall -Wextra -Werror -O2 -g -D_GNU_SOURCE -Iinclude -Iharness
+HOST_LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
+comma := ,
+SAN          ?=
+ifneq ($(SAN),)
+HOST_CFLAGS  += -fsanitize=$(SAN) -fno-omit-frame-pointer
+HOST_LDFLAGS += -fsanitize=$(SAN)
+BUILD        := $(BUILD)/san-$(subst $(comma),-,$(SAN))
+endif
+
+.PHONY: all deps check unit scenarios bench clean edk2 firmware run
+all: $(BUILD)/smmhp firmware
+
+# --- edk2 tree -------------------------------------------------------------
+edk2: $(EDK2)/OvmfPkg/CpuHotplugSmm/CpuHotplug.c
+ifdef EDK2_FETCH
+$(EDK2)/OvmfPkg/CpuHotplugSmm/CpuHotplug.c: | $(BUILD)/.deps
+	ci/fetch-edk2.sh $(BUILD)/edk2-$(EDK2_RELEASE) $(EDK2_RELEASE)
+else
+$(EDK2)/OvmfPkg/CpuHotplugSmm/CpuHotplug.c:
+	@echo "EDK2=$(EDK2): not an edk2 tree (no OvmfPkg/CpuHotplugSmm/CpuHotplug.c)" >&2; exit 2
+endif
+
+# --- harness (host side) ---------------------------------------------------
+HARNESS_SRCS := $(filter-out harness/main.c,$(wildcard harness/*.c))
+HARNESS_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(HARNESS_SRCS))
+$(BUILD)/host/%.o: %.c | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -MMD -MP -c $< -o $@
+$(BUILD)/libharness.a: $(HARNESS_OBJS)
+	ar rcs $@ $^
+$(BUILD)/smmhp: $(BUILD)/host/harness/main.o $(BUILD)/libharness.a
+	$(CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
+
+# --- unit tests (cmocka), one binary per tests/unit/test_*.c --------------
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
+$(BUILD)/unit/%: $(BUILD)/host/tests/unit/%.o $(BUILD)/libharness.a
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS) -lcmocka
+unit: $(UNIT_BINS)
+	@python3 tests/run_unit.py $(UNIT_BINS)
+
+# --- guest side: firmware image and OS actor ------------------------------
+-include firmware/firmware.mk
+-include firmware/os/os.mk
+
+# --- the tests and the main job -------------------------------------------
+SCENARIOS ?= scenarios
+
+# The tests: cmocka unit tests of every model, then the scenarios through
+# the real firmware; the last line is "N passed, N failed".
+check: $(BUILD)/smmhp $(UNIT_BINS) firmware
+	@python3 tests/check.py $(UNIT_BINS) -- --smmhp $(BUILD)/smmhp --logs $(BUILD)/scenario-logs $(SCENARIOS)
+
+scenarios: $(BUILD)/smmhp firmware
+	@python3 tests/run_scenarios.py --smmhp $(BUILD)/smmhp --logs $(BUILD)/scenario-logs $(SCENARIOS)
+
+# The main job (until the 16-case matrix exists): the first scenario.
+run: $(BUILD)/smmhp firmware
+	$(BUILD)/smmhp run scenarios/hotplug/basic.scn
+
+deps: $(BUILD)/.deps
+$(BUILD)/.deps:
+	@ci/deps.sh
+	@mkdir -p $(BUILD) && touch $@
+
+-include $(shell find $(BUILD)/host -name '*.d' 2>/dev/null)
+
+clean:
+	rm -rf $(BUILD)/host $(BUILD)/unit $(BUILD)/fw $(BUILD)/os $(BUILD)/smmhp $(BUILD)/libharness.a

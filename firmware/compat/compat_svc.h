@@ -1,0 +1,23 @@
+/* The harness service port (include/smmhp/ports.h): a 32-bit OUT of the
+ * request code to SMMHP_PORT_SERVICE, argument in RBX (and RCX), result
+ * in RAX. RDX carries the port number itself, so it holds no argument. */
+#ifndef SMMHP_COMPAT_SVC_H
+#define SMMHP_COMPAT_SVC_H
+
+#include <smmhp/ports.h>
+
+static inline UINT64
+compat_svc (UINT32 Code, UINT64 Rbx, UINT64 Rcx)
+{
+  UINT64  Rax = Code;
+
+  __asm__ __volatile__ (
+    "outl %%eax, %%dx"
+    : "+a" (Rax)
+    : "d" ((UINT16)SMMHP_PORT_SERVICE), "b" (Rbx), "c" (Rcx)
+    : "memory"
+    );
+  return Rax;
+}
+
+#endif

@@ -1,0 +1,77 @@
+/* Boot path of the BSP, outside SMM: the parts of OVMF's PEI and DXE that
+ * matter to SMM CPU hot-plug, in their upstream order (edk2 2022.11):
+ * PlatformPei (CPU counts, SMRAM at default SMBASE, PMBASE), SmmAccessPei
+ * (TSEG), SmmControl2Dxe (SMI enable and lock, SMI feature negotiation),
+ * PiSmmCpuDxeSmm (SMM core, SMBASE relocation), PiSmmIpl/PiSmmCore (SMM
+ * driver dispatch), SmmAccess at ReadyToLock (close and lock), then the
+ * OS. */
+#include "core.h"
+#include <Library/BaseMemoryLib.h>
+#include <IndustryStandard/Q35MchIch9.h>
+
+extern UINT8  smmhp_nasm_boot_stack_top[];
+extern UINT8  smmhp_nasm_ap_park_loop[];
+
+typedef VOID (__attribute__ ((sysv_abi)) *LOCK_AND_GO)(
+  UINT32  Esmramc,
+  UINT32  Smram,
+  UINT32  LockDefaultSmbase,
+  UINT64  OsEntry
+  );
+
+VOID __attribute__ ((noreturn)) smmhp_boot_main (VOID);
+
+/* OvmfPkg/SmmAccess/SmramInternal.c SmramAccessLock (2022.11), run from
+ * low RAM because TSEG, where this image lives, disappears from the
+ * non-SMM view once T_EN is set: ESMRAMC.T_EN, SMRAM.D_LCK (D_OPEN
+ * cleared, as the platform model wants), MCH 0x9C = LCK if the feature
+ * was found. boot_entry.nasm smmhp_lock_and_go also reports LOCKED and OS
+ * and jumps to the OS actor. */
+STATIC VOID __attribute__ ((noreturn))
+LockAndStartOs (UINT32 OsEntry)
+{
+  UINTN        Size;
+  UINT8        Esmramc;
+  UINT8        Smram;
+  LOCK_AND_GO  Go;
+
+  Size = (UINTN)(smmhp_lock_and_go_end - smmhp_lock_and_go);
+  ASSERT (Size <= EFI_PAGE_SIZE - (SMMHP_LOCK_AND_GO - SMMHP_BOOT_LOWCODE_PAGE));
+  CopyMem ((VOID *)(UINTN)SMMHP_LOCK_AND_GO, smmhp_lock_and_go, Size);
+
+  Esmramc = smmhp_pci_read8 (SMMHP_PCI_MCH_BDF, MCH_ESMRAMC) | MCH_ESMRAMC_T_EN;
+  Smram   = (smmhp_pci_read8 (SMMHP_PCI_MCH_BDF, MCH_SMRAM) & (UINT8)~SMMHP_MCH_SMRAM_D_OPEN) |
+            MCH_SMRAM_D_LCK;
+  Go = (LOCK_AND_GO)(UINTN)SMMHP_LOCK_AND_GO;
+  Go (Esmramc, Smram, gCompatPcds.Q35SmramAtDefaultSmbase ? 1u : 0u, OsEntry);
+  __builtin_unreachable ();
+}
+
+VOID
+smmhp_boot_main (VOID)
+{
+  struct smmhp_platform_info  *Platform;
+  EFI_STATUS                  Status;
+
+  /* NASM copies of the memory map must agree with memmap.h. */
+  ASSERT ((UINTN)smmhp_nasm_boot_stack_top == SMMHP_BOOT_STACK_TOP);
+  ASSERT ((UINTN)smmhp_nasm_ap_park_loop == SMMHP_AP_PARK_LOOP);
+
+  Platform = (struct smmhp_platform_info *)(UINTN)SMMHP_PLATFORM_INFO_ADDR;
+  ASSERT (Platform->magic == SMMHP_PLATFORM_INFO_MAGIC);
+  DEBUG ((DEBUG_INFO, "smmhp: platform SMM core boot\n"));
+
+  smmhp_max_cpu_count_init ();
+  smmhp_chipset_init ();
+  NegotiateSmiFeatures ();
+  compat_report_phase (SMMHP_PHASE_NEGOTIATED);
+
+  smmhp_smm_init ();
+  compat_report_phase (SMMHP_PHASE_RELOCATED);
+
+  Status = smmhp_dispatch_smm_drivers ();
+  DEBUG ((DEBUG_INFO, "smmhp: SMM drivers dispatched (CpuHotplugSmm: %r)\n", Status));
+  compat_report_phase (SMMHP_PHASE_SMM_READY);
+
+  LockAndStartOs (Platform->os_entry);
+}

@@ -1,0 +1,21 @@
+#ifndef SMMHP_CPU_MODE_H
+#define SMMHP_CPU_MODE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <unicorn/unicorn.h>
+
+struct cpu_mode {
+  int bits;          /* 16, 32 or 64: operand size of the code segment */
+  bool real;         /* CR0.PE clear */
+  uint16_t cs_sel;
+  uint64_t cs_base;  /* linear = cs_base + RIP */
+};
+
+/* Find where Unicorn keeps the CS descriptor cache in a saved context;
+ * 0, or -1 if this Unicorn is not the one the harness knows. */
+int cpu_mode_calibrate(void);
+/* Mode of the context currently loaded in uc. */
+struct cpu_mode cpu_mode_read(uc_engine *uc, const uint8_t *ram);
+
+#endif

@@ -1,0 +1,345 @@
+/* Machine construction, loading, events and symbolization. */
+#include "run_internal.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "smmhp/mailbox.h"
+#include "smmhp/ports.h"
+
+#define NPAGES (SMMHP_RAM_SIZE >> 12)
+
+static void sink_event(void *ctx, const char *line)
+{
+  struct machine *m = ctx;
+  /* FNV-1a over every event line: the trace hash */
+  for (const char *p = line; *p; p++)
+    m->trace_hash = (m->trace_hash ^ (uint8_t)*p) * 0x100000001B3ull;
+  m->trace_hash = (m->trace_hash ^ '\n') * 0x100000001B3ull;
+  if (m->nevents == m->events_cap) {
+    m->events_cap = m->events_cap ? 2 * m->events_cap : 1024;
+    m->events = realloc(m->events, m->events_cap * sizeof *m->events);
+  }
+  m->events[m->nevents++] = strdup(line);
+  if (m->log)
+    m->log(m->log_ctx, line);
+}
+
+static void sink_trace(void *ctx, const char *line)
+{
+  struct machine *m = ctx;
+  if (m->trace_out)
+    fprintf(m->trace_out, "%s\n", line);
+}
+
+void machine_event(struct machine *m, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  ev_vemit(&m->ev, fmt, ap);
+  va_end(ap);
+}
+
+/* ---- device callbacks -------------------------------------------------- */
+
+static void cb_raise_smi(void *opaque, bool broadcast)
+{
+  struct machine *m = opaque;
+
+  if (!broadcast) {
+    if (m->cur)
+      machine_raise_smi(m, m->cur, "apm");
+    return;
+  }
+  /* every CPU that exists at this instruction (QEMU CPU_FOREACH) */
+  for (unsigned i = 0; i < m->ncpus; i++)
+    if (m->cpu[i].state != VCPU_ABSENT)
+      machine_raise_smi(m, &m->cpu[i], "apm_broadcast");
+}
+
+static void cb_views_changed(void *opaque)
+{
+  struct machine *m = opaque;
+  m->stop_requested = true; /* apply at the next boundary */
+}
+
+static void cb_eject(void *opaque, uint32_t slot)
+{
+  struct machine *m = opaque;
+  struct vcpu *v = &m->cpu[slot];
+  if (slot < m->ncpus && v->state != VCPU_ABSENT) {
+    v->state = VCPU_ABSENT;
+    v->in_smm = false;
+    machine_event(m, "cpu_ejected cpu=%u apic=%u", slot, v->apic_id);
+    if (v == m->cur)
+      m->stop_requested = true;
+  }
+}
+
+static void cb_s3(void *opaque)
+{
+  struct machine *m = opaque;
+  machine_event(m, "s3_requested");
+  m->stop_requested = true;
+}
+
+static int dma_read(void *opaque, uint64_t addr, void *buf, uint32_t len)
+{
+  struct machine *m = opaque;
+  if (addr + len > SMMHP_RAM_SIZE || addr + len < addr)
+    return -1;
+  machine_phys_read(m, addr, buf, len);
+  return 0;
+}
+
+static int dma_write(void *opaque, uint64_t addr, const void *buf, uint32_t len)
+{
+  struct machine *m = opaque;
+  if (addr + len > SMMHP_RAM_SIZE || addr + len < addr)
+    return -1;
+  /* DMA uses the normal address space: SMRAM is not reachable */
+  if (addr_in_smram(m, addr) || addr_in_smram(m, addr + len - 1)) {
+    machine_event(m, "dma_write_to_smram_dropped addr=0x%" PRIx64 " len=%u", addr, len);
+    return -1;
+  }
+  machine_phys_write(m, addr, buf, len);
+  return 0;
+}
+
+/* ---- memory --------------------------------------------------------------- */
+
+void machine_phys_read(struct machine *m, uint64_t addr, void *buf, size_t len)
+{
+  memcpy(buf, m->ram + addr, len);
+}
+
+void machine_code_written(struct machine *m, uint64_t addr, size_t len)
+{
+  if (!len)
+    return;
+  for (uint64_t p = addr >> 12; p <= (addr + len - 1) >> 12 && p < NPAGES; p++)
+    page_touched(m, p);
+}
+
+void machine_phys_write(struct machine *m, uint64_t addr, const void *buf, size_t len)
+{
+  memcpy(m->ram + addr, buf, len);
+  for (uint64_t a = addr; a < addr + len; a++)
+    m->os_written[a >> 3] &= (uint8_t)~(1u << (a & 7));
+  machine_code_written(m, addr, len);
+}
+
+/* ---- lifecycle ------------------------------------------------------------- */
+
+int machine_init(struct machine *m, const struct machine_config *cfg)
+{
+  uint64_t arch_ids[MACHINE_MAX_CPUS];
+
+  memset(m, 0, sizeof *m);
+  m->cfg = *cfg;
+  m->ncpus = cfg->possible_cpus;
+  m->rng = cfg->seed;
+  m->max_slice = 32;
+  m->trace_hash = 0xCBF29CE484222325ull;
+  m->step_hash = 0xCBF29CE484222325ull;
+  m->ev = (struct evsink){ sink_event, m };
+  m->trace = (struct evsink){ sink_trace, m };
+  m->ram = mmap(NULL, SMMHP_RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m->ram == MAP_FAILED) {
+    m->ram = NULL;
+    return -1;
+  }
+  m->page_gen = calloc(NPAGES, sizeof *m->page_gen);
+  m->code_page = calloc(NPAGES, 1);
+  m->os_written = calloc(SMMHP_RAM_SIZE / 8, 1);
+  for (int vw = 0; vw < VIEW_COUNT; vw++) {
+    m->dirty_mark[vw] = calloc(NPAGES, 1);
+    m->dirty_list[vw] = calloc(NPAGES, sizeof *m->dirty_list[vw]);
+    if (uc_open(UC_ARCH_X86, UC_MODE_64, &m->uc[vw]) != UC_ERR_OK)
+      return -1;
+  }
+  if (!m->page_gen || !m->code_page || !m->os_written)
+    return -1;
+  if (views_init(m) || run_install_hooks(m, VIEW_NORMAL) || run_install_hooks(m, VIEW_SMM) ||
+      cpu_templates_init(m))
+    return -1;
+
+  /* devices: q35 with the reference QEMU 7.2 defaults */
+  for (unsigned i = 0; i < m->ncpus; i++) {
+    arch_ids[i] = i; /* APIC ID = CPU index: one thread per core per socket */
+    m->cpu[i].slot = (int)i;
+    m->cpu[i].apic_id = i;
+  }
+  if (cpuhp_init(&m->cpuhp, m->ncpus, arch_ids))
+    return -1;
+  m->cpuhp.eject = cb_eject;
+  m->cpuhp.opaque = m;
+  m->cpuhp.ev = &m->ev;
+  m->cpuhp.trace = &m->trace;
+  struct fwcfg_mem_ops mem = { dma_read, dma_write, m };
+  fwcfg_init(&m->fwcfg, &mem, (uint16_t)cfg->boot_cpus, (uint16_t)cfg->possible_cpus, &m->ev);
+  if (smi_features_init(&m->smif, cfg->smm ? cfg->smi_host_features : 0, &m->ev) ||
+      (cfg->smm && smi_features_register(&m->smif, &m->fwcfg)))
+    return -1;
+  struct chipset_config cc = {
+    .low_ram_top = SMMHP_RAM_SIZE, .ext_tseg_mbytes = 16, .smbase_smram = true, .smm_enabled = cfg->smm,
+  };
+  chipset_init(&m->chipset, &cc, &m->smif, &m->ev, &m->trace);
+  m->chipset.raise_smi = cb_raise_smi;
+  m->chipset.views_changed = cb_views_changed;
+  m->chipset.s3 = cb_s3;
+  m->chipset.opaque = m;
+  return 0;
+}
+
+void machine_free(struct machine *m)
+{
+  for (unsigned i = 0; i < MACHINE_MAX_CPUS; i++) {
+    if (m->cpu[i].ctx)
+      uc_context_free(m->cpu[i].ctx);
+    if (m->cpu[i].pre_smm)
+      uc_context_free(m->cpu[i].pre_smm);
+  }
+  cpu_templates_free(m);
+  run_free_hooks(m);
+  for (int vw = 0; vw < VIEW_COUNT; vw++) {
+    if (m->uc[vw])
+      uc_close(m->uc[vw]);
+    free(m->dirty_mark[vw]);
+    free(m->dirty_list[vw]);
+  }
+  cpuhp_free(&m->cpuhp);
+  if (m->fw_loaded)
+    elfimage_free(&m->fw);
+  if (m->os_loaded)
+    elfimage_free(&m->os);
+  for (size_t i = 0; i < m->nevents; i++)
+    free(m->events[i]);
+  free(m->events);
+  free(m->page_gen);
+  free(m->code_page);
+  free(m->os_written);
+  if (m->ram)
+    munmap(m->ram, SMMHP_RAM_SIZE);
+  memset(m, 0, sizeof *m);
+}
+
+int machine_load_firmware(struct machine *m, const char *fw_elf, const char *os_elf, char *err, size_t errlen)
+{
+  if (elfimage_open(&m->fw, fw_elf, err, errlen))
+    return -1;
+  m->fw_loaded = true;
+  if (elfimage_open(&m->os, os_elf, err, errlen))
+    return -1;
+  m->os_loaded = true;
+  if (elfimage_load(&m->fw, m->ram, SMMHP_RAM_SIZE, err, errlen) ||
+      elfimage_load(&m->os, m->ram, SMMHP_RAM_SIZE, err, errlen))
+    return -1;
+  struct smmhp_platform_info *pi = (void *)(m->ram + SMMHP_PLATFORM_INFO_ADDR);
+  pi->magic = SMMHP_PLATFORM_INFO_MAGIC;
+  pi->os_entry = (uint32_t)m->os.entry;
+  return 0;
+}
+
+/* Power on: cold-plug the boot CPUs; the BSP starts at the firmware's
+ * entry in flat 64-bit mode, the other boot CPUs in its AP park loop. */
+int machine_power_on(struct machine *m, char *err, size_t errlen)
+{
+  const struct elfsym *park = elfimage_find(&m->fw, "smmhp_ap_park");
+  uc_engine *uc = m->uc[VIEW_NORMAL];
+  uc_context *flat;
+
+  if (!park) {
+    snprintf(err, errlen, "%s: no symbol smmhp_ap_park", m->fw.path);
+    return -1;
+  }
+  uc_context_alloc(uc, &flat);
+  for (unsigned i = 0; i < m->cfg.boot_cpus; i++) {
+    struct vcpu *v = &m->cpu[i];
+    machine_cpu_plug(m, i, false);
+    /* a fresh 64-bit engine state: flat long mode, as Unicorn provides it */
+    uc_engine *fresh;
+    uc_open(UC_ARCH_X86, UC_MODE_64, &fresh);
+    uc_context_save(fresh, flat);
+    uc_close(fresh);
+    uc_context_restore(uc, flat);
+    uint64_t rip = i == 0 ? m->fw.entry : park->addr;
+    uint64_t rsp = SMMHP_BOOT_STACK_TOP - 0x1000ull * i;
+    uc_reg_write(uc, UC_X86_REG_RIP, &rip);
+    uc_reg_write(uc, UC_X86_REG_RSP, &rsp);
+    uc_context_save(uc, v->ctx);
+    v->state = VCPU_RUN;
+  }
+  uc_context_free(flat);
+  struct smmhp_mailbox *mb = (void *)(m->ram + SMMHP_MAILBOX_ADDR);
+  mb->acpi_cpu_count = m->ncpus;
+  for (unsigned i = 0; i < m->ncpus && i < SMMHP_MAILBOX_MAX_CPUS; i++)
+    mb->apic_id_of_uid[i] = m->cpu[i].apic_id; /* what the MADT/_MAT tells the OS */
+  machine_event(m, "power_on boot_cpus=%u possible_cpus=%u smm=%d accel=%s sev=%d", m->cfg.boot_cpus,
+                m->ncpus, m->cfg.smm, m->cfg.accel == ACCEL_TCG ? "tcg" : "kvm", m->cfg.sev);
+  return 0;
+}
+
+/* ---- symbolization ------------------------------------------------------- */
+
+static bool sym_in_image(const struct elfimage *img, uint64_t addr, char *buf, size_t len)
+{
+  const struct elfsym *s;
+  for (size_t i = 0; i < img->nsegs; i++) {
+    if (addr >= img->segs[i].paddr && addr < img->segs[i].paddr + img->segs[i].memsz) {
+      s = elfimage_lookup(img, addr);
+      if (!s)
+        return false;
+      snprintf(buf, len, "%s+0x%" PRIx64, s->name, addr - s->addr);
+      return true;
+    }
+  }
+  return false;
+}
+
+/* Code the firmware copies at run time, named after its template. */
+static bool sym_in_copy(struct machine *m, const struct elfimage *img, const char *start,
+                        const char *end, uint64_t base, uint64_t addr, char *buf, size_t len)
+{
+  const struct elfsym *a = elfimage_find(img, start), *b = elfimage_find(img, end);
+  if (!a || !b || b->addr <= a->addr)
+    return false;
+  uint64_t size = b->addr - a->addr;
+  if (addr < base || addr >= base + size || base + size > SMMHP_RAM_SIZE)
+    return false;
+  const uint8_t *t = elfimage_bytes(img, a->addr, size);
+  if (!t || memcmp(m->ram + base, t, size))
+    return false;
+  const struct elfsym *s = elfimage_lookup(img, a->addr + (addr - base));
+  snprintf(buf, len, "%s+0x%" PRIx64 "@0x%" PRIx64, s->name, a->addr + (addr - base) - s->addr, base);
+  return true;
+}
+
+void machine_symbolize(struct machine *m, uint64_t addr, char *buf, size_t len)
+{
+  snprintf(buf, len, "0x%" PRIx64, addr);
+  if (!m->fw_loaded)
+    return;
+  uint64_t page = addr & ~0xFFFull;
+  uint64_t tile = addr >= SMMHP_SMBASE_TILES
+                    ? SMMHP_SMBASE_TILES + (addr - SMMHP_SMBASE_TILES) / SMMHP_SMBASE_TILE_SIZE * SMMHP_SMBASE_TILE_SIZE
+                    : 0;
+  /* upstream NASM: the size word directly follows each template */
+  if (sym_in_copy(m, &m->fw, "mFirstSmiHandler", "mFirstSmiHandlerSize", 0x38000, addr, buf, len) ||
+      sym_in_copy(m, &m->fw, "smmhp_reloc_handler", "smmhp_reloc_handler_end", 0x38000, addr, buf, len) ||
+      sym_in_copy(m, &m->fw, "mPostSmmPen", "mPostSmmPenSize", page, addr, buf, len) ||
+      (tile && sym_in_copy(m, &m->fw, "smmhp_smi_stub", "smmhp_smi_stub_gdtr", tile, addr, buf, len)) ||
+      sym_in_copy(m, &m->fw, "smmhp_ap_park", "smmhp_lock_and_go", 0x4000, addr, buf, len) ||
+      sym_in_copy(m, &m->fw, "smmhp_lock_and_go", "smmhp_lock_and_go_end", 0x4100, addr, buf, len) ||
+      (m->os_loaded && sym_in_copy(m, &m->os, "os_ap_trampoline", "os_ap_trampoline_online_base",
+                                   SMMHP_OS_SIPI_VECTOR, addr, buf, len)))
+    return;
+  if (sym_in_image(&m->fw, addr, buf, len))
+    return;
+  if (m->os_loaded)
+    sym_in_image(&m->os, addr, buf, len);
+}

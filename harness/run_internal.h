@@ -1,0 +1,48 @@
+/* Internal interfaces between the machine's parts (run loop, vCPU
+ * lifecycle, SMM entry/RSM, I/O, views, invariants). Not for tests. */
+#ifndef SMMHP_RUN_INTERNAL_H
+#define SMMHP_RUN_INTERNAL_H
+
+#include "cpu_mode.h"
+#include "machine.h"
+
+/* run.c */
+int run_install_hooks(struct machine *m, enum view vw);
+void run_free_hooks(struct machine *m);
+void page_touched(struct machine *m, uint64_t page);
+
+/* cpu.c */
+struct cpu_mode vcpu_mode(struct machine *m, struct vcpu *v, uc_engine *uc);
+void cpuid_emulate(struct machine *m, struct vcpu *v, uint32_t leaf, uint32_t sub, uint64_t out[4]);
+bool msr_read(struct machine *m, struct vcpu *v, uint32_t msr, uint64_t *val);
+bool msr_write(struct machine *m, struct vcpu *v, uint32_t msr, uint64_t val);
+void cpu_do_init(struct machine *m, struct vcpu *v);
+void cpu_do_sipi(struct machine *m, struct vcpu *v);
+void cpu_start_real(struct machine *m, struct vcpu *v, enum view vw, uint64_t cs_base, uint16_t ip);
+int cpu_templates_init(struct machine *m);
+void cpu_templates_free(struct machine *m);
+void report_fault(struct machine *m, struct vcpu *v);
+
+/* smm.c */
+void smm_enter(struct machine *m, struct vcpu *v);
+void smm_rsm(struct machine *m, struct vcpu *v);
+
+/* io.c */
+uint32_t io_read(struct machine *m, struct vcpu *v, uint16_t port, unsigned size);
+void io_write(struct machine *m, struct vcpu *v, uint16_t port, unsigned size, uint32_t val);
+int lapic_map(struct machine *m, enum view vw);
+
+/* views.c */
+int views_init(struct machine *m);
+void views_apply(struct machine *m);
+bool addr_in_smram(struct machine *m, uint64_t addr);
+bool smram_window_locked(struct machine *m);
+bool tseg_closed(struct machine *m);
+
+/* checks.c: invariants evaluated on the live machine */
+void check_smm_fetch(struct machine *m, struct vcpu *v, uint64_t addr, uint32_t size);
+void check_smram_write(struct machine *m, struct vcpu *v, uint64_t addr, unsigned size);
+void check_relocation(struct machine *m, struct vcpu *v);
+void check_smm_entry(struct machine *m, struct vcpu *v);
+
+#endif

@@ -1,0 +1,252 @@
+/* Runs a parsed scenario on a machine: steps in order, each with its
+ * instruction budget; then checks expectations and decides the verdict.
+ * Exit codes (DESIGN.md): 0 met, 1 not met, 2 bad input, 3 internal. */
+#include "runner.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hang.h"
+#include "mutate.h"
+#include "run_internal.h"
+#include "smmhp/mailbox.h"
+
+#define SETTLE_BUDGET 20000000ull
+
+static struct smmhp_mailbox *mailbox(struct machine *m)
+{
+  return (struct smmhp_mailbox *)(m->ram + SMMHP_MAILBOX_ADDR);
+}
+
+static bool booted(struct machine *m, void *arg)
+{
+  (void)arg;
+  return m->os_ready;
+}
+
+/* Nothing in flight: no CPU in SMM, no SMI a CPU could still take. */
+static bool settled(struct machine *m)
+{
+  for (unsigned i = 0; i < m->ncpus; i++) {
+    struct vcpu *v = &m->cpu[i];
+    if (v->state == VCPU_ABSENT || v->dead)
+      continue;
+    if (v->in_smm)
+      return false;
+    if ((v->smi_pending || v->init_pending || v->sipi_pending) && v->state != VCPU_WAIT_SIPI)
+      return false;
+    if (v->sipi_pending && v->state == VCPU_WAIT_SIPI)
+      return false;
+  }
+  return true;
+}
+
+static bool os_done(struct machine *m, void *arg)
+{
+  (void)arg;
+  struct smmhp_mailbox *mb = mailbox(m);
+  return mb->done_seq == mb->seq && settled(m);
+}
+
+static bool quiet(struct machine *m, void *arg)
+{
+  (void)arg;
+  return settled(m);
+}
+
+static void publish_acpi(struct machine *m)
+{
+  /* QEMU builds the DSDT from the negotiated features (acpi-build.c) */
+  uint64_t neg = smi_features_negotiated(&m->smif);
+  struct smmhp_mailbox *mb = mailbox(m);
+  mb->acpi_smi_cpuhp = (neg & SMI_F_CPU_HOTPLUG) != 0;
+  mb->acpi_fw_unplug = (neg & SMI_F_CPU_HOT_UNPLUG) != 0;
+}
+
+static enum run_result os_command(struct machine *m, uint32_t cmd, uint32_t a0, uint32_t a1, uint64_t budget)
+{
+  struct smmhp_mailbox *mb = mailbox(m);
+  publish_acpi(m);
+  mb->cmd = cmd;
+  mb->arg0 = a0;
+  mb->arg1 = a1;
+  mb->seq = mb->seq + 1;
+  return machine_run(m, os_done, NULL, budget);
+}
+
+static void fail_step(struct runner *r, const struct scenario_step *st, enum run_result rr)
+{
+  struct machine *m = r->m;
+  if (rr == RUN_FATAL) {
+    machine_event(m, "step_aborted line=%d reason=firmware_fatal", st->line);
+    return;
+  }
+  m->hang = true;
+  machine_event(m, "step_hang line=%d step=\"%s\" reason=%s", st->line, st->keyword,
+                rr == RUN_STUCK ? "no_cpu_can_run" : "budget_exhausted");
+  hang_report(m, rr == RUN_STUCK);
+}
+
+static enum run_result run_step(struct runner *r, const struct scenario_step *st)
+{
+  struct machine *m = r->m;
+  uint64_t budget = r->s->budget;
+  char err[256];
+
+  machine_event(m, "step line=%d %s", st->line, st->keyword);
+  switch (st->kind) {
+  case SCN_BOOT:
+    if (machine_power_on(m, err, sizeof err)) {
+      fprintf(stderr, "%s:%d: %s\n", r->s->name, st->line, err);
+      r->internal_error = true;
+      return RUN_FATAL;
+    }
+    return machine_run(m, booted, NULL, budget);
+  case SCN_DEVICE_ADD: {
+    unsigned slot = (unsigned)scenario_step_u64(st, "slot", 0);
+    if (!smi_features_device_add_allowed(&m->smif)) {
+      machine_event(m, "device_add_refused slot=%u negotiated=0x%" PRIx64, slot,
+                    smi_features_negotiated(&m->smif));
+      m->refused = true;
+      return RUN_DONE;
+    }
+    if (machine_cpu_plug(m, slot, true)) {
+      machine_event(m, "device_add_failed slot=%u reason=slot_in_use", slot);
+      return RUN_DONE;
+    }
+    machine_event(m, "device_add slot=%u apic=%u", slot, m->cpu[slot].apic_id);
+    return RUN_DONE;
+  }
+  case SCN_DEVICE_DEL: {
+    unsigned slot = (unsigned)scenario_step_u64(st, "slot", 0);
+    if (!smi_features_device_del_allowed(&m->smif)) {
+      machine_event(m, "device_del_refused slot=%u negotiated=0x%" PRIx64, slot,
+                    smi_features_negotiated(&m->smif));
+      m->refused = true;
+      return RUN_DONE;
+    }
+    if (!cpuhp_unplug_request(&m->cpuhp, slot))
+      machine_event(m, "device_del_refused slot=%u reason=legacy_interface", slot);
+    else
+      machine_event(m, "device_del slot=%u", slot);
+    return RUN_DONE;
+  }
+  case SCN_OS_CSCN:
+    return os_command(m, SMMHP_OS_CSCN, 0, 0, budget);
+  case SCN_OS_ONLINE:
+    return os_command(m, SMMHP_OS_ONLINE, (uint32_t)scenario_step_u64(st, "apic", 0), 0, budget);
+  case SCN_OS_APM:
+    return os_command(m, SMMHP_OS_APM, (uint32_t)scenario_step_u64(st, "value", 0), 0, budget);
+  case SCN_OS_CEJ0:
+    return os_command(m, SMMHP_OS_CEJ0, (uint32_t)scenario_step_u64(st, "slot", 0), 0, budget);
+  case SCN_OS_OFFLINE:
+    return os_command(m, SMMHP_OS_OFFLINE, (uint32_t)scenario_step_u64(st, "apic", 0), 0, budget);
+  case SCN_OS_POKE:
+    return os_command(m, SMMHP_OS_POKE, (uint32_t)scenario_step_u64(st, "addr", 0),
+                      (uint32_t)scenario_step_u64(st, "byte", 0), budget);
+  default:
+    return RUN_DONE;
+  }
+}
+
+static int apply_mutations(struct runner *r)
+{
+  for (size_t i = 0; i < r->s->nmutations; i++) {
+    const struct scenario_mutation *mu = &r->s->mutations[i];
+    uint64_t at[8];
+    char err[256], sym[96];
+    int n = mutate_call(&r->m->fw, r->m->ram, SMMHP_RAM_SIZE, mu->callee, mu->function, at, 8, err, sizeof err);
+    if (n < 0) {
+      fprintf(stderr, "%s:%d: %s\n", r->s->name, mu->line, err);
+      return -1;
+    }
+    for (int k = 0; k < n && k < 8; k++) {
+      machine_symbolize(r->m, at[k], sym, sizeof sym);
+      machine_event(r->m, "mutation call=%s in=%s at=%s", mu->callee, mu->function, sym);
+    }
+  }
+  return 0;
+}
+
+static enum scenario_verdict run_verdict(struct machine *m, const char **name)
+{
+  if (m->hang || m->fatal || m->faulted) {
+    *name = m->hang ? "hang" : m->fatal ? "fatal" : "fault";
+    return SCN_VERDICT_HANG;
+  }
+  if (m->violation) {
+    *name = "violation";
+    return SCN_VERDICT_VIOLATION;
+  }
+  if (m->refused) {
+    *name = "refused";
+    return SCN_VERDICT_REFUSED;
+  }
+  *name = "pass";
+  return SCN_VERDICT_PASS;
+}
+
+int runner_execute(struct runner *r)
+{
+  struct machine *m = r->m;
+  int failures = 0;
+
+  if (apply_mutations(r))
+    return 2;
+  for (size_t i = 0; i < r->s->nsteps; i++) {
+    const struct scenario_step *st = &r->s->steps[i];
+    enum run_result rr = run_step(r, st);
+    if (r->internal_error)
+      return 3;
+    if (rr != RUN_DONE) {
+      fail_step(r, st, rr);
+      break;
+    }
+  }
+  if (!m->hang && !m->fatal) {
+    enum run_result rr = machine_run(m, quiet, NULL, SETTLE_BUDGET);
+    if (rr != RUN_DONE) {
+      m->hang = true;
+      machine_event(m, "settle_hang reason=%s", rr == RUN_STUCK ? "no_cpu_can_run" : "budget_exhausted");
+      hang_report(m, false);
+    }
+  }
+  for (unsigned i = 0; i < m->ncpus; i++) {
+    struct vcpu *v = &m->cpu[i];
+    if (v->state != VCPU_ABSENT)
+      machine_event(m, "cpu_final cpu=%u apic=%u smbase=0x%x relocated=%d smm_entries=%" PRIu64, i,
+                    v->apic_id, v->smbase, v->relocated, v->smm_entries);
+  }
+
+  const char *vname;
+  enum scenario_verdict verdict = run_verdict(m, &vname);
+  printf("verdict %s expected %s\n", vname, scenario_verdict_name(r->s->verdict));
+  if (verdict != r->s->verdict) {
+    printf("FAIL %s:%d: verdict %s, expected %s\n", r->s->name, r->s->verdict_line, vname,
+           scenario_verdict_name(r->s->verdict));
+    failures++;
+  }
+  for (size_t i = 0; i < r->s->nexpect; i++) {
+    const struct expectation *e = &r->s->expect[i];
+    size_t hit = 0;
+    for (size_t k = 0; k < m->nevents && !hit; k++)
+      if (scenario_event_matches(e, m->events[k]))
+        hit = k + 1;
+    bool ok = e->negate ? !hit : hit != 0;
+    if (!ok) {
+      printf("FAIL %s:%d: %s %s%s%s\n", r->s->name, e->line, e->negate ? "expect-not" : "expect", e->key,
+             e->negate ? " occurred: " : " never occurred", e->negate ? m->events[hit - 1] : "");
+      failures++;
+    } else {
+      printf("ok   %s:%d: %s %s\n", r->s->name, e->line, e->negate ? "expect-not" : "expect", e->key);
+    }
+  }
+  printf("guest-instructions %" PRIu64 " switches %" PRIu64 "\n", m->vtime, m->nswitches);
+  printf("step-order %s%s hash=0x%016" PRIx64 "\n", m->step_order,
+         m->nswitches > strlen(m->step_order) ? "..." : "", m->step_hash);
+  printf("trace-hash 0x%016" PRIx64 "\n", m->trace_hash);
+  printf("result %s\n", failures ? "FAIL" : "PASS");
+  return failures ? 1 : 0;
+}

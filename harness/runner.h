@@ -1,0 +1,18 @@
+#ifndef SMMHP_RUNNER_H
+#define SMMHP_RUNNER_H
+
+#include <stdbool.h>
+
+#include "machine.h"
+#include "scenario.h"
+
+struct runner {
+  struct scenario *s;
+  struct machine *m;
+  bool internal_error;
+};
+
+/* Returns the process exit status for `smmhp run`. */
+int runner_execute(struct runner *r);
+
+#endif

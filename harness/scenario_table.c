@@ -1,0 +1,206 @@
+/* The scenario statement table: every statement, its words and arguments
+ * as data, so a new statement (s3, inject, ...) is a row plus an enum
+ * value, not new parser code. docs/scenario-language.md mirrors it. */
+#include "scenario_table.h"
+
+#include <string.h>
+
+#define APIC_MAX 0xFFFFFFFEull   /* x2APIC IDs; 0xFFFFFFFF is broadcast */
+#define U32_MAX 0xFFFFFFFFull
+
+/* Row helpers: a required positional, a literal word, a required named
+ * argument, and an optional named one with its default. */
+#define POS(n, t) { .name = n, .type = t, .positional = true, .required = true }
+#define POS_INT(n, lo, hi) \
+  { .name = n, .type = SCN_VT_INT, .positional = true, .required = true, \
+    .min = lo, .max = hi }
+#define LIT(w) { .name = w, .type = SCN_VT_LITERAL, .positional = true, \
+                 .required = true, .choices = w }
+#define REQ_INT(n, lo, hi) \
+  { .name = n, .type = SCN_VT_INT, .required = true, .min = lo, .max = hi }
+#define REQ(n, t) { .name = n, .type = t, .required = true }
+#define OPT_ENUM(n, ch, d) \
+  { .name = n, .type = SCN_VT_ENUM, .choices = ch, .has_default = true, .dflt = d }
+
+const struct scn_stmt_spec scn_stmt_table[] = {
+  { SCN_MACHINE, "machine",
+    "machine cpus=BOOT/POSSIBLE [smm=on|off] [accel=kvm|tcg] [sev=on|off]", false,
+    { REQ("cpus", SCN_VT_CPUS),
+      OPT_ENUM("smm", "on|off", 0),
+      OPT_ENUM("accel", "kvm|tcg", 0),
+      OPT_ENUM("sev", "on|off", 1) } },
+  { SCN_SEED, "seed", "seed N", false,
+    { POS_INT("value", 0, UINT64_MAX) } },
+  { SCN_BUDGET, "budget", "budget N", false,
+    { POS_INT("value", 1, UINT64_MAX) } },
+  { SCN_MUTATE, "mutate", "mutate call CALLEE in FUNCTION", false,
+    { LIT("call"), POS("callee", SCN_VT_SYM), LIT("in"),
+      POS("function", SCN_VT_SYM) } },
+  { SCN_BOOT, "boot", "boot", false, { { 0 } } },
+  { SCN_DEVICE_ADD, "device_add", "device_add slot=N [apic=ID]", false,
+    { REQ("slot", SCN_VT_SLOT),
+      { .name = "apic", .type = SCN_VT_INT, .max = APIC_MAX,
+        .default_from = "slot" } } },
+  { SCN_DEVICE_DEL, "device_del", "device_del slot=N", false,
+    { REQ("slot", SCN_VT_SLOT) } },
+  { SCN_OS_CSCN, "os cscn", "os cscn", false, { { 0 } } },
+  { SCN_OS_ONLINE, "os online", "os online apic=ID", false,
+    { REQ_INT("apic", 0, APIC_MAX) } },
+  { SCN_OS_APM, "os apm", "os apm value=N", false,
+    { REQ_INT("value", 0, 0xFF) } },
+  { SCN_OS_CEJ0, "os cej0", "os cej0 slot=N", false,
+    { REQ("slot", SCN_VT_SLOT) } },
+  { SCN_OS_OFFLINE, "os offline", "os offline apic=ID", false,
+    { REQ_INT("apic", 0, APIC_MAX) } },
+  { SCN_OS_POKE, "os poke", "os poke addr=A byte=B", false,
+    { REQ_INT("addr", 0, U32_MAX), REQ_INT("byte", 0, 0xFF) } },
+  { SCN_EXPECT, "expect", "expect EVENTKEY [field=value ...]", true,
+    { POS("key", SCN_VT_KEY) } },
+  { SCN_EXPECT_NOT, "expect-not", "expect-not EVENTKEY [field=value ...]", true,
+    { POS("key", SCN_VT_KEY) } },
+  { SCN_EXPECT_VERDICT, "expect-verdict",
+    "expect-verdict pass|hang|violation|refused", false,
+    { { .name = "verdict", .type = SCN_VT_ENUM, .positional = true,
+        .required = true, .choices = "pass|hang|violation|refused" } } },
+};
+const size_t scn_stmt_count = sizeof scn_stmt_table / sizeof scn_stmt_table[0];
+
+_Static_assert(sizeof scn_stmt_table / sizeof scn_stmt_table[0] == SCN_KIND_COUNT,
+               "one table row per enum scenario_kind");
+
+/* Compare the first word of `kw` (up to a space or its end) with `w`. */
+static bool word_eq(const char *kw, size_t kwlen, const char *w)
+{
+  return strlen(w) == kwlen && memcmp(kw, w, kwlen) == 0;
+}
+
+const struct scn_stmt_spec *scn_stmt_lookup(const char *w1, const char *w2,
+                                            int *nwords)
+{
+  for (size_t i = 0; i < scn_stmt_count; i++) {
+    const char *kw = scn_stmt_table[i].keyword;
+    const char *sp = strchr(kw, ' ');
+
+    if (!sp) {
+      if (strcmp(kw, w1) == 0) {
+        *nwords = 1;
+        return &scn_stmt_table[i];
+      }
+    } else if (w2 && word_eq(kw, (size_t)(sp - kw), w1) && strcmp(sp + 1, w2) == 0) {
+      *nwords = 2;
+      return &scn_stmt_table[i];
+    }
+  }
+  return NULL;
+}
+
+bool scn_stmt_group(const char *w1, char *out, size_t outsz)
+{
+  size_t used = 0;
+  bool any = false;
+
+  if (outsz)
+    out[0] = '\0';
+  for (size_t i = 0; i < scn_stmt_count; i++) {
+    const char *kw = scn_stmt_table[i].keyword;
+    const char *sp = strchr(kw, ' ');
+    size_t n;
+
+    if (!sp || !word_eq(kw, (size_t)(sp - kw), w1))
+      continue;
+    n = strlen(sp + 1);
+    if (used + n + 2 < outsz) {
+      if (any)
+        out[used++] = '|';
+      memcpy(out + used, sp + 1, n + 1);
+      used += n;
+    }
+    any = true;
+  }
+  return any;
+}
+
+static int hexval(char c)
+{
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+int scn_parse_u64(const char *s, uint64_t *out)
+{
+  unsigned base = 10;
+  uint64_t v = 0;
+  bool big = false;
+
+  if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+    base = 16;
+    s += 2;
+  }
+  if (!*s)
+    return 1;
+  for (; *s; s++) {
+    int d = hexval(*s);
+
+    if (d < 0 || (unsigned)d >= base)
+      return 1;
+    if (v > (UINT64_MAX - (uint64_t)d) / base)
+      big = true;  /* keep scanning: "99x" is still not a number */
+    v = v * base + (uint64_t)d;
+  }
+  if (big)
+    return 2;
+  *out = v;
+  return 0;
+}
+
+static bool is_alpha_(char c)
+{
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+static bool is_digit(char c)
+{
+  return c >= '0' && c <= '9';
+}
+
+bool scn_is_symbol(const char *s)
+{
+  if (!is_alpha_(*s))
+    return false;
+  for (s++; *s; s++)
+    if (!is_alpha_(*s) && !is_digit(*s))
+      return false;
+  return true;
+}
+
+bool scn_is_key(const char *s)
+{
+  if (!is_alpha_(*s))
+    return false;
+  for (s++; *s; s++)
+    if (!is_alpha_(*s) && !is_digit(*s) && *s != '-' && *s != '.')
+      return false;
+  return true;
+}
+
+int scn_choice_index(const char *choices, const char *word)
+{
+  size_t wl = strlen(word);
+  int idx = 0;
+
+  for (const char *p = choices;; idx++) {
+    const char *bar = strchr(p, '|');
+    size_t n = bar ? (size_t)(bar - p) : strlen(p);
+
+    if (n == wl && memcmp(p, word, n) == 0)
+      return idx;
+    if (!bar)
+      return -1;
+    p = bar + 1;
+  }
+}

@@ -1,0 +1,142 @@
+/* SMI entry and RSM, as QEMU's TCG SMM helpers do them for
+ * qemu-system-x86_64 (platform-facts 1.6; docs/platform-model.md):
+ * the save-state map (revision 0x00020064) at SMBASE+0xFC00, entry at
+ * SMBASE+0x8000 in 16-bit mode with CS.base = SMBASE; RSM reloads SMBASE
+ * from the map only when the revision read back has bit 17 set.
+ *
+ * The map is written and read as the platform sees memory: physical
+ * bytes in SMRAM.
+ */
+#include "run_internal.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "cpu_mode.h"
+#include "savestate.h"
+#include "smmhp/memmap.h"
+
+#define MSR_EFER 0xC0000080u
+
+static const struct { int id; size_t off; } gpr_map[] = {
+#define R(n, f) { UC_X86_REG_##n, offsetof(struct cpu_regs, f) }
+  R(RAX, rax), R(RCX, rcx), R(RDX, rdx), R(RBX, rbx), R(RSP, rsp), R(RBP, rbp),
+  R(RSI, rsi), R(RDI, rdi), R(R8, r8), R(R9, r9), R(R10, r10), R(R11, r11),
+  R(R12, r12), R(R13, r13), R(R14, r14), R(R15, r15), R(RIP, rip), R(RFLAGS, rflags),
+#undef R
+};
+
+static void read_regs(struct machine *m, struct vcpu *v, uc_engine *uc, struct cpu_regs *r)
+{
+  static const int segs[SEG_COUNT] = { UC_X86_REG_ES, UC_X86_REG_CS, UC_X86_REG_SS,
+                                       UC_X86_REG_DS, UC_X86_REG_FS, UC_X86_REG_GS };
+  memset(r, 0, sizeof *r);
+  for (size_t i = 0; i < sizeof gpr_map / sizeof gpr_map[0]; i++)
+    uc_reg_read(uc, gpr_map[i].id, (uint8_t *)r + gpr_map[i].off);
+  uc_reg_read(uc, UC_X86_REG_CR0, &r->cr0);
+  uc_reg_read(uc, UC_X86_REG_CR3, &r->cr3);
+  uc_reg_read(uc, UC_X86_REG_CR4, &r->cr4);
+  uc_reg_read(uc, UC_X86_REG_DR6, &r->dr6);
+  uc_reg_read(uc, UC_X86_REG_DR7, &r->dr7);
+  uc_x86_msr efer = { .rid = MSR_EFER };
+  uc_reg_read(uc, UC_X86_REG_MSR, &efer);
+  r->efer = efer.value;
+  for (int i = 0; i < SEG_COUNT; i++) {
+    uint64_t sel = 0;
+    uc_reg_read(uc, segs[i], &sel);
+    r->seg[i].selector = (uint16_t)sel;
+  }
+  struct cpu_mode cm = vcpu_mode(m, v, uc);
+  r->seg[SEG_CS].base = cm.cs_base;
+  uc_x86_mmr g = { 0 }, idt = { 0 };
+  uc_reg_read(uc, UC_X86_REG_GDTR, &g);
+  uc_reg_read(uc, UC_X86_REG_IDTR, &idt);
+  r->gdtr_base = g.base;
+  r->gdtr_limit = g.limit;
+  r->idtr_base = idt.base;
+  r->idtr_limit = idt.limit;
+}
+
+static void write_gprs(uc_engine *uc, const struct cpu_regs *r, bool with_rip)
+{
+  for (size_t i = 0; i < sizeof gpr_map / sizeof gpr_map[0]; i++) {
+    if (!with_rip && (gpr_map[i].id == UC_X86_REG_RIP || gpr_map[i].id == UC_X86_REG_RFLAGS))
+      continue;
+    uc_reg_write(uc, gpr_map[i].id, (const uint8_t *)r + gpr_map[i].off);
+  }
+}
+
+void smm_enter(struct machine *m, struct vcpu *v)
+{
+  uc_engine *uc = m->uc[VIEW_SMM];
+  struct cpu_regs r;
+  uint8_t map[SMM_SAVE_STATE_SIZE];
+  char from[96], handler[96];
+
+  uc_context_restore(uc, v->ctx);
+  read_regs(m, v, uc, &r);
+  uc_context_save(uc, v->pre_smm);
+  machine_phys_read(m, v->smbase + SMMHP_SMM_SAVE_STATE_OFF, map, sizeof map);
+  savestate_write(map, &r, v->smbase, SMM_REVISION_AMD64);
+  machine_phys_write(m, v->smbase + SMMHP_SMM_SAVE_STATE_OFF, map, sizeof map);
+
+  cpu_start_real(m, v, VIEW_SMM, v->smbase, SMMHP_SMM_HANDLER_OFFSET);
+  write_gprs(uc, &r, false);
+  uint64_t fl = 2;
+  uc_reg_write(uc, UC_X86_REG_RFLAGS, &fl);
+  uc_context_save(uc, v->ctx);
+
+  v->resume_sleep = v->state == VCPU_SLEEP;
+  v->was_wait_sipi = v->state == VCPU_WAIT_SIPI;
+  v->state = VCPU_RUN;
+  v->in_smm = true;
+  v->smm_map_smbase = v->smbase;
+  v->smm_entries++;
+  machine_symbolize(m, r.seg[SEG_CS].base + r.rip, from, sizeof from);
+  machine_symbolize(m, (uint64_t)v->smbase + SMMHP_SMM_HANDLER_OFFSET, handler, sizeof handler);
+  machine_event(m, "smi_entry cpu=%d apic=%u smbase=0x%x from=%s handler=%s", v->slot, v->apic_id,
+                v->smbase, from, handler);
+  check_smm_entry(m, v);
+}
+
+void smm_rsm(struct machine *m, struct vcpu *v)
+{
+  uc_engine *uc = m->uc[VIEW_NORMAL];
+  struct cpu_regs r, pre;
+  uint8_t map[SMM_SAVE_STATE_SIZE];
+  uint32_t smbase_field = 0;
+  bool honoured = false;
+  char to[96];
+
+  machine_phys_read(m, v->smbase + SMMHP_SMM_SAVE_STATE_OFF, map, sizeof map);
+  savestate_read(map, &r, &smbase_field, &honoured);
+  uint32_t old = v->smbase;
+  if (smbase_field != v->smm_map_smbase) {
+    /* only guest code writes the map after entry: this is firmware's doing */
+    machine_event(m, "rsm_smbase cpu=%d apic=%u written=0x%x loaded=0x%x honoured=%d", v->slot,
+                  v->apic_id, smbase_field, honoured ? smbase_field : old, honoured);
+  }
+  if (honoured && smbase_field != old) {
+    v->smbase = smbase_field;
+    v->relocated = true;
+  }
+
+  uc_context_restore(uc, v->pre_smm);
+  read_regs(m, v, uc, &pre);
+  if (r.cr0 != pre.cr0 || r.efer != pre.efer || r.cr4 != pre.cr4)
+    machine_event(m, "rsm_mode_change_ignored cpu=%d cr0=0x%" PRIx64 " efer=0x%" PRIx64, v->slot,
+                  r.cr0, r.efer);
+  write_gprs(uc, &r, true);
+  if (r.cr3 != pre.cr3)
+    uc_reg_write(uc, UC_X86_REG_CR3, &r.cr3);
+  uc_context_save(uc, v->ctx);
+  v->in_smm = false;
+  if (v->resume_sleep && v->wake_time > m->vtime)
+    v->state = VCPU_SLEEP;
+  else
+    v->state = VCPU_RUN;
+  machine_symbolize(m, pre.seg[SEG_CS].base + r.rip, to, sizeof to);
+  machine_event(m, "rsm cpu=%d apic=%u smbase=0x%x to=%s", v->slot, v->apic_id, v->smbase, to);
+  if (v->smbase != old)
+    check_relocation(m, v);
+}

@@ -1,0 +1,82 @@
+/* Scenario -> OS actor mailbox at SMMHP_MAILBOX_ADDR (guest RAM).
+ *
+ * The harness posts one command at a time on behalf of the scenario; the
+ * OS actor (guest code on the OS boot CPU) polls `seq`, performs the
+ * command with real port and MMIO accesses, then sets `done_seq = seq`.
+ * Fields the platform generates at "ACPI table build" time (what QEMU's
+ * DSDT would encode) are written by the harness before the OS starts.
+ */
+#ifndef SMMHP_MAILBOX_H
+#define SMMHP_MAILBOX_H
+
+#include <stdint.h>
+
+enum smmhp_os_cmd {
+  SMMHP_OS_NONE = 0,
+  SMMHP_OS_CSCN = 1,        /* run \_SB.CPUS.CSCN as QEMU's AML does */
+  SMMHP_OS_ONLINE = 2,      /* arg0 = APIC ID: INIT-SIPI-SIPI, wait until it reports online */
+  SMMHP_OS_APM = 3,         /* arg0 = value: OUT 0xB2 (e.g. a broadcast SMI) */
+  SMMHP_OS_CEJ0 = 4,        /* arg0 = selector: \_SB.CPUS.CEJ0 */
+  SMMHP_OS_OFFLINE = 5,     /* arg0 = APIC ID: OS takes the CPU offline (INIT IPI: it waits for SIPI) */
+  SMMHP_OS_POKE = 6,        /* arg0 = address, arg1 = byte: OS writes memory (malicious actor) */
+  SMMHP_OS_OST = 7,         /* arg0 = selector, arg1 = source event, arg2 = status: \_SB.CPUS.COST */
+  SMMHP_OS_STA = 8,         /* arg0 = selector: \_SB.CPUS.CSTA; result = 0xF present, 0 absent */
+};
+
+/* Which QEMU generated the DSDT's CSCN (docs/os-actor.md). */
+enum smmhp_cscn_variant {
+  SMMHP_CSCN_QEMU72 = 0,    /* QEMU 7.2: eject requests notified inside the scan loop */
+  SMMHP_CSCN_CEJL = 1,      /* QEMU 10.0: eject requests queued in CEJL, notified after CNEW */
+};
+
+/* Event codes of SMMHP_SVC_OS_REPORT (rbx); rcx carries the argument.
+ * Notify codes are the ACPI ones the AML passes to Notify(). */
+enum smmhp_os_event {
+  SMMHP_OS_EV_READY = 0,          /* rcx = 0: OS actor started, polling the mailbox */
+  SMMHP_OS_EV_DEVICE_CHECK = 1,   /* rcx = selector: Notify(Cxxx, 1) from CSCN */
+  SMMHP_OS_EV_EJECT_REQUEST = 3,  /* rcx = selector: Notify(Cxxx, 3) from CSCN */
+  SMMHP_OS_EV_BAD_CMD = 0x100,    /* rcx = cmd: unknown command, result = ~0 */
+};
+
+#define SMMHP_OS_RESULT_BAD_CMD 0xFFFFFFFFu
+
+#define SMMHP_MAILBOX_MAX_CPUS 256
+
+struct smmhp_mailbox {
+  volatile uint32_t seq;          /* +0x00 bumped by the harness per command */
+  volatile uint32_t done_seq;     /* +0x04 set by the OS when the command finished */
+  volatile uint32_t cmd;          /* +0x08 enum smmhp_os_cmd */
+  volatile uint32_t arg0;         /* +0x0C */
+  volatile uint32_t arg1;         /* +0x10 */
+  volatile uint32_t result;       /* +0x14 command result (CSCN: Notify calls made = entries of collected[]) */
+  volatile uint32_t acpi_smi_cpuhp; /* +0x18 DSDT has SMI0/SMIC: hot-plug SMI negotiated */
+  volatile uint32_t acpi_fw_unplug; /* +0x1C DSDT's CEJ0 uses fw_remove + SMI */
+  volatile uint32_t collected[SMMHP_MAILBOX_MAX_CPUS]; /* +0x20 CSCN: selectors (uids) notified, in order */
+  volatile uint8_t online[SMMHP_MAILBOX_MAX_CPUS];     /* +0x420 per APIC ID: 1 once the AP runs OS code */
+  /* Written by the harness before the OS starts, as QEMU bakes them into the DSDT/MADT. */
+  volatile uint32_t apic_id_of_uid[SMMHP_MAILBOX_MAX_CPUS]; /* +0x520 _MAT: APIC ID of each selector */
+  volatile uint32_t acpi_cpu_count;  /* +0x920 possible CPUs (arch_ids->len): CSCN loop bound, CTFY range */
+  volatile uint32_t acpi_cscn_variant; /* +0x924 enum smmhp_cscn_variant */
+  volatile uint32_t arg2;            /* +0x928 third command argument (OST status) */
+  volatile uint32_t reserved0;       /* +0x92C */
+  volatile uint8_t collected_event[SMMHP_MAILBOX_MAX_CPUS]; /* +0x930 CSCN: Notify code of collected[i] */
+};
+
+_Static_assert(__builtin_offsetof(struct smmhp_mailbox, collected) == 0x20, "mailbox layout");
+_Static_assert(__builtin_offsetof(struct smmhp_mailbox, online) == 0x420, "mailbox layout");
+_Static_assert(__builtin_offsetof(struct smmhp_mailbox, apic_id_of_uid) == 0x520, "mailbox layout");
+_Static_assert(__builtin_offsetof(struct smmhp_mailbox, acpi_cpu_count) == 0x920, "mailbox layout");
+_Static_assert(__builtin_offsetof(struct smmhp_mailbox, collected_event) == 0x930, "mailbox layout");
+_Static_assert(sizeof(struct smmhp_mailbox) <= 0x1000, "mailbox fits its page below SMMHP_PLATFORM_INFO_ADDR");
+
+/* Boot parameters the harness writes at SMMHP_PLATFORM_INFO_ADDR before
+ * reset: what QEMU's command line fixes and firmware cannot probe. */
+struct smmhp_platform_info {
+  uint32_t magic;               /* SMMHP_PLATFORM_INFO_MAGIC */
+  uint32_t os_entry;            /* OS actor entry point (BSP jumps there after boot) */
+  uint32_t os_ap_entry;         /* OS actor AP entry (after the SIPI trampoline) */
+  uint32_t reserved;
+};
+#define SMMHP_PLATFORM_INFO_MAGIC 0x504d4d53u /* "SMMP" */
+
+#endif

@@ -1,0 +1,46 @@
+#!/usr/bin/env python3
+"""`make check`: unit tests, then scenario tests, then one summary line.
+
+Each part is its own runner (tests/run_unit.py, tests/run_scenarios.py);
+this adds up their "N passed, N failed" lines so the last line of the
+whole run is the total, as CI reads it.
+"""
+import re
+import subprocess
+import sys
+
+SUMMARY = re.compile(r"^(?:\w+: )?(\d+) passed, (\d+) failed")
+
+
+def run(cmd):
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    last = None
+    for line in proc.stdout:
+        sys.stdout.write(line)
+        sys.stdout.flush()
+        m = SUMMARY.match(line.strip())
+        if m:
+            last = (int(m.group(1)), int(m.group(2)))
+    rc = proc.wait()
+    if last is None:
+        return 0, 1  # a runner that printed no summary counts as a failure
+    passed, failed = last
+    if rc != 0 and failed == 0:
+        failed = 1
+    return passed, failed
+
+
+def main(argv):
+    if "--" not in argv:
+        print("usage: check.py UNIT_BINARIES... -- SCENARIO_PATHS...", file=sys.stderr)
+        return 2
+    i = argv.index("--")
+    units, scenarios = argv[:i], argv[i + 1:]
+    p1, f1 = run([sys.executable, "tests/run_unit.py"] + units)
+    p2, f2 = run([sys.executable, "tests/run_scenarios.py", "-j", "2"] + scenarios)
+    print(f"{p1 + p2} passed, {f1 + f2} failed")
+    return 0 if f1 + f2 == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

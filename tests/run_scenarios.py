@@ -1,0 +1,234 @@
+#!/usr/bin/env python3
+"""Run scenario files through `smmhp run` and check their results.
+
+Usage: run_scenarios.py [--smmhp PATH] [--logs DIR] [-j N] [--timeout S]
+                        PATH...
+
+PATH is a .scn file, a directory (searched recursively for *.scn) or a
+glob. Each scenario is named by its path below the `scenarios` folder
+without the suffix (scenarios/hotplug/basic.scn -> hotplug/basic). Header
+comments at the top of a scenario (before its first statement) declare
+what the runner checks, besides the exit status:
+
+  # expect-exit: N            exit status of every run (default 0)
+  # determinism: seeds=1,2    per seed, two runs give the same trace-hash
+  # interleaving: seeds=1,2,3 the seeds give pairwise different step-order
+
+All output of a scenario's runs goes to LOGS/NAME.log. One line per
+scenario says PASS or FAIL; the last line is exactly "N passed, N failed"
+and the exit status is 1 if any scenario failed, 2 for bad usage.
+"""
+
+import argparse
+import concurrent.futures
+import glob
+import os
+import re
+import subprocess
+import sys
+
+HEADER_RE = re.compile(r"#\s*([a-z][a-z0-9-]*)\s*:\s*(.*?)\s*$")
+SEEDS_RE = re.compile(r"seeds\s*=\s*(\d+(?:\s*,\s*\d+)*)$")
+
+
+class BadScenario(Exception):
+    """A header the runner cannot use: the scenario fails with this text."""
+
+
+def read_header(path):
+    """Directives from the leading comment block of a scenario."""
+    header = {"expect-exit": 0, "determinism": [], "interleaving": []}
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for lineno, line in enumerate(f, 1):
+            stripped = line.strip()
+            if not stripped:
+                continue
+            if not stripped.startswith("#"):
+                break  # the first statement ends the header
+            m = HEADER_RE.match(stripped)
+            if not m or m.group(1) not in header:
+                continue  # free-text comment
+            key, value = m.group(1), m.group(2)
+            if key == "expect-exit":
+                if not value.isdigit():
+                    raise BadScenario(f"{path}:{lineno}: expect-exit needs a number")
+                header[key] = int(value)
+            else:
+                s = SEEDS_RE.match(value)
+                if not s:
+                    raise BadScenario(f"{path}:{lineno}: {key} needs seeds=N,N,...")
+                seeds = [int(x) for x in s.group(1).split(",")]
+                header[key] = sorted(set(seeds), key=seeds.index)  # no repeats
+    if len(header["interleaving"]) == 1:
+        raise BadScenario(f"{path}: interleaving needs at least two seeds")
+    return header
+
+
+def test_name(path):
+    """scenarios/hotplug/basic.scn -> hotplug/basic."""
+    parts = os.path.normpath(path).split(os.sep)
+    if "scenarios" in parts:
+        idx = len(parts) - 1 - parts[::-1].index("scenarios")
+        parts = parts[idx + 1:]
+    else:
+        parts = os.path.normpath(os.path.relpath(path)).split(os.sep)
+        parts = [p for p in parts if p not in ("..", ".")]
+    name = "/".join(parts)
+    return name[:-4] if name.endswith(".scn") else name
+
+
+def collect(paths):
+    """Expand files, directories and globs, keeping order, no repeats."""
+    found, missing = [], []
+    for arg in paths:
+        if os.path.isdir(arg):
+            hits = sorted(glob.glob(os.path.join(arg, "**", "*.scn"), recursive=True))
+        elif os.path.isfile(arg):
+            hits = [arg]
+        else:
+            hits = sorted(glob.glob(arg, recursive=True))
+            if not hits:
+                missing.append(arg)
+        found.extend(h for h in hits if os.path.isfile(h))
+    seen, unique = set(), []
+    for f in found:
+        key = os.path.realpath(f)
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    return unique, missing
+
+
+def last_line(output, key):
+    """The last line starting with `key ` (the harness prints it at the end)."""
+    hit = None
+    for line in output.splitlines():
+        if line.startswith(key + " "):
+            hit = line.strip()
+    return hit
+
+
+class Scenario:
+    def __init__(self, path, args):
+        self.path = path
+        self.args = args
+        self.name = test_name(path)
+        self.log_path = os.path.join(args.logs, self.name + ".log")
+        self.log = []
+        self.problems = []
+
+    def run(self, seed=None):
+        """One `smmhp run`; returns its output text (None if it did not run)."""
+        cmd = [self.args.smmhp, "run", self.path]
+        if seed is not None:
+            cmd += ["--seed", str(seed)]
+        shown = " ".join(cmd)
+        try:
+            proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  timeout=self.args.timeout)
+        except subprocess.TimeoutExpired as exc:
+            out = (exc.stdout or b"").decode("utf-8", "replace")
+            self.log.append(f"=== {shown}: timed out after {self.args.timeout}s\n{out}")
+            self.problems.append(f"`{shown}` timed out after {self.args.timeout}s")
+            return None
+        except OSError as exc:
+            self.problems.append(f"cannot run {self.args.smmhp}: {exc.strerror}")
+            return None
+        out = proc.stdout.decode("utf-8", "replace")
+        self.log.append(f"=== {shown} (exit {proc.returncode})\n{out}")
+        want = self.header["expect-exit"]
+        if proc.returncode != want:
+            got = (f"killed by signal {-proc.returncode}" if proc.returncode < 0
+                   else f"exit {proc.returncode}")
+            self.problems.append(f"`{shown}`: {got}, expected exit {want}")
+        return out
+
+    def check(self):
+        try:
+            self.header = read_header(self.path)
+        except (BadScenario, OSError) as exc:
+            self.problems.append(str(exc))
+            return
+        self.run()
+        by_seed = {}
+        for seed in self.header["determinism"]:
+            first, second = self.run(seed), self.run(seed)
+            if first is None or second is None:
+                continue
+            by_seed[seed] = first
+            h1, h2 = last_line(first, "trace-hash"), last_line(second, "trace-hash")
+            if h1 is None or h2 is None:
+                self.problems.append(f"determinism: seed {seed}: no trace-hash line")
+            elif h1 != h2:
+                self.problems.append(f"determinism: seed {seed}: '{h1}' then '{h2}'")
+        orders = {}
+        for seed in self.header["interleaving"]:
+            out = by_seed[seed] if seed in by_seed else self.run(seed)
+            if out is None:
+                continue
+            order = last_line(out, "step-order")
+            if order is None:
+                self.problems.append(f"interleaving: seed {seed}: no step-order line")
+                continue
+            for other, other_order in orders.items():
+                if other_order == order:
+                    self.problems.append(
+                        f"interleaving: seeds {other} and {seed} give the same step-order")
+            orders[seed] = order
+
+    def write_log(self):
+        os.makedirs(os.path.dirname(self.log_path) or ".", exist_ok=True)
+        with open(self.log_path, "w", encoding="utf-8") as f:
+            f.write("".join(self.log))
+            for p in self.problems:
+                f.write(f"FAIL: {p}\n")
+
+
+def run_scenario(path, args):
+    sc = Scenario(path, args)
+    sc.check()
+    sc.write_log()
+    return sc
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--smmhp", default="build/smmhp", help="harness binary (default build/smmhp)")
+    ap.add_argument("--logs", default="build/scenario-logs", help="log folder")
+    ap.add_argument("-j", "--jobs", type=int, default=1, help="scenarios run in parallel")
+    ap.add_argument("--timeout", type=float, default=600.0, help="seconds per run (default 600)")
+    ap.add_argument("paths", nargs="+")
+    args = ap.parse_args(argv)
+
+    files, missing = collect(args.paths)
+    for m in missing:
+        print(f"run_scenarios: {m}: no such file, folder or match", file=sys.stderr)
+    if missing or not files:
+        if not files:
+            print("run_scenarios: no scenarios found", file=sys.stderr)
+        return 2
+    if not os.access(args.smmhp, os.X_OK):
+        print(f"run_scenarios: {args.smmhp}: not an executable (build it, or --smmhp)",
+              file=sys.stderr)
+        return 2
+
+    passed = failed = 0
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        futures = [pool.submit(run_scenario, f, args) for f in files]
+        for fut in futures:  # report in the order given, whatever the finish order
+            sc = fut.result()
+            if sc.problems:
+                failed += 1
+                print(f"FAIL {sc.name}: {sc.problems[0]} (log: {sc.log_path})")
+                for p in sc.problems[1:]:
+                    print(f"     {p}")
+            else:
+                passed += 1
+                print(f"PASS {sc.name}")
+            sys.stdout.flush()
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,203 @@
+/* Engine facts the machine depends on (DESIGN.md, "Unicorn 2.0.1"):
+ * translations are per engine and go stale when another engine or the
+ * harness rewrites code; the machine invalidates them. Real-mode CS bases
+ * (also above 1 MiB) are reached through the trampoline. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cpu_mode.h"
+#include "run_internal.h"
+
+#define CODE_ADDR 0x200000u
+
+static const uint8_t mov_eax_1_hlt[] = { 0xB8, 0x01, 0x00, 0x00, 0x00, 0xF4 };
+
+static uint64_t run_raw(uc_engine *uc, uint64_t at)
+{
+  uint64_t rax = 0;
+  uc_reg_write(uc, UC_X86_REG_RAX, &rax);
+  assert_int_equal(uc_emu_start(uc, at, at + 0x1000, 0, 0), UC_ERR_OK);
+  uc_reg_read(uc, UC_X86_REG_RAX, &rax);
+  return rax;
+}
+
+/* The Unicorn fact itself: engine A keeps running its stale translation
+ * after the host rewrites the code, until the range is removed. */
+static void test_stale_translation_without_invalidation(void **state)
+{
+  (void)state;
+  static uint8_t ram[0x400000] __attribute__((aligned(4096)));
+  uc_engine *a, *b;
+  assert_int_equal(uc_open(UC_ARCH_X86, UC_MODE_64, &a), UC_ERR_OK);
+  assert_int_equal(uc_open(UC_ARCH_X86, UC_MODE_64, &b), UC_ERR_OK);
+  uc_mem_map_ptr(a, 0, sizeof ram, UC_PROT_ALL, ram);
+  uc_mem_map_ptr(b, 0, sizeof ram, UC_PROT_ALL, ram);
+  memcpy(ram + CODE_ADDR, mov_eax_1_hlt, sizeof mov_eax_1_hlt);
+  assert_int_equal(run_raw(a, CODE_ADDR), 1);
+  ram[CODE_ADDR + 1] = 2; /* the host rewrites the immediate */
+  assert_int_equal(run_raw(b, CODE_ADDR), 2);
+  assert_int_equal(run_raw(a, CODE_ADDR), 1); /* stale in A */
+  uc_ctl_remove_cache(a, CODE_ADDR, CODE_ADDR + 0x1000);
+  assert_int_equal(run_raw(a, CODE_ADDR), 2);
+  uc_close(a);
+  uc_close(b);
+}
+
+struct fixture { struct machine m; };
+
+static int setup(void **state)
+{
+  struct fixture *f = calloc(1, sizeof *f);
+  struct machine_config cfg = { .boot_cpus = 1, .possible_cpus = 2, .smm = true, .seed = 1,
+                                .budget = 100000, .smi_host_features = 7 };
+  assert_int_equal(machine_init(&f->m, &cfg), 0);
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state)
+{
+  struct fixture *f = *state;
+  machine_free(&f->m);
+  free(f);
+  return 0;
+}
+
+/* Put vCPU `slot` in flat 64-bit mode at rip, in the given view. */
+static void start_flat(struct machine *m, unsigned slot, enum view vw, uint64_t rip)
+{
+  struct vcpu *v = &m->cpu[slot];
+  uc_engine *fresh, *uc = m->uc[vw];
+  uc_context *c;
+  if (v->state == VCPU_ABSENT)
+    assert_int_equal(machine_cpu_plug(m, slot, false), 0);
+  uc_open(UC_ARCH_X86, UC_MODE_64, &fresh);
+  uc_context_alloc(fresh, &c);
+  uc_context_save(fresh, c);
+  uc_close(fresh);
+  uc_context_restore(uc, c);
+  uc_context_free(c);
+  uint64_t rsp = 0x300000 - slot * 0x1000;
+  uc_reg_write(uc, UC_X86_REG_RIP, &rip);
+  uc_reg_write(uc, UC_X86_REG_RSP, &rsp);
+  uc_context_save(uc, v->ctx);
+  v->state = VCPU_RUN;
+  v->in_smm = vw == VIEW_SMM;
+}
+
+static bool cpu_halted(struct machine *m, void *arg)
+{
+  return m->cpu[(uintptr_t)arg].state == VCPU_HALTED;
+}
+
+static uint64_t rax_of(struct machine *m, unsigned slot)
+{
+  uint64_t rax = 0;
+  uc_engine *uc = m->uc[VIEW_NORMAL];
+  uc_context_restore(uc, m->cpu[slot].ctx);
+  uc_reg_read(uc, UC_X86_REG_RAX, &rax);
+  return rax;
+}
+
+/* The harness writes code (e.g. a snapshot restore): the machine's own
+ * invalidation makes the engine see it. */
+static void test_harness_write_invalidates(void **state)
+{
+  struct machine *m = &((struct fixture *)*state)->m;
+  machine_phys_write(m, CODE_ADDR, mov_eax_1_hlt, sizeof mov_eax_1_hlt);
+  start_flat(m, 0, VIEW_NORMAL, CODE_ADDR);
+  assert_int_equal(machine_run(m, cpu_halted, (void *)0, 100000), RUN_DONE);
+  assert_int_equal(rax_of(m, 0), 1);
+  uint8_t two = 2;
+  machine_phys_write(m, CODE_ADDR + 1, &two, 1);
+  start_flat(m, 0, VIEW_NORMAL, CODE_ADDR);
+  assert_int_equal(machine_run(m, cpu_halted, (void *)0, 100000), RUN_DONE);
+  assert_int_equal(rax_of(m, 0), 2);
+}
+
+/* Code written by a guest store through the SMM engine (as the pen is)
+ * and then run through the normal engine. */
+static void test_guest_write_in_other_engine_invalidates(void **state)
+{
+  struct machine *m = &((struct fixture *)*state)->m;
+  /* SMM-side writer: mov byte [CODE_ADDR+1], 3 ; hlt */
+  static const uint8_t writer[] = { 0xC6, 0x04, 0x25, 0x01, 0x00, 0x20, 0x00, 0x03, 0xF4 };
+  machine_phys_write(m, CODE_ADDR, mov_eax_1_hlt, sizeof mov_eax_1_hlt);
+  machine_phys_write(m, CODE_ADDR + 0x10000, writer, sizeof writer);
+  start_flat(m, 0, VIEW_NORMAL, CODE_ADDR);
+  assert_int_equal(machine_run(m, cpu_halted, (void *)0, 100000), RUN_DONE);
+  assert_int_equal(rax_of(m, 0), 1); /* translated in the normal engine */
+  m->cpu[0].state = VCPU_HALTED;
+  start_flat(m, 1, VIEW_SMM, CODE_ADDR + 0x10000);
+  m->cpu[0].state = VCPU_HALTED;
+  assert_int_equal(machine_run(m, cpu_halted, (void *)1, 100000), RUN_DONE);
+  assert_int_equal(m->ram[CODE_ADDR + 1], 3);
+  m->cpu[1].in_smm = false;
+  m->cpu[1].state = VCPU_HALTED;
+  start_flat(m, 0, VIEW_NORMAL, CODE_ADDR);
+  assert_int_equal(machine_run(m, cpu_halted, (void *)0, 100000), RUN_DONE);
+  assert_int_equal(rax_of(m, 0), 3);
+}
+
+/* CS.base above 1 MiB in 16-bit code (an SMI entry at a relocated
+ * SMBASE): reached through the trampoline; CS-relative data works. */
+static void test_real_mode_cs_base_above_1mib(void **state)
+{
+  struct machine *m = &((struct fixture *)*state)->m;
+  const uint64_t smbase = 0x1DF8000;
+  /* mov eax,cr0 ; and al,0xfe ; mov cr0,eax ; mov bx,[cs:0x8100] ; hlt */
+  static const uint8_t stub[] = { 0x0F, 0x20, 0xC0, 0x24, 0xFE, 0x0F, 0x22, 0xC0,
+                                  0x2E, 0x8B, 0x1E, 0x00, 0x81, 0xF4 };
+  machine_phys_write(m, smbase + 0x8000, stub, sizeof stub);
+  m->ram[smbase + 0x8100] = 0x34;
+  m->ram[smbase + 0x8101] = 0x12;
+  struct vcpu *v = &m->cpu[0];
+  assert_int_equal(machine_cpu_plug(m, 0, false), 0);
+  cpu_start_real(m, v, VIEW_SMM, smbase, 0x8000);
+  uc_context_save(m->uc[VIEW_SMM], v->ctx);
+  struct cpu_mode cm = cpu_mode_read(m->uc[VIEW_SMM], m->ram);
+  assert_int_equal(cm.bits, 16);
+  assert_int_equal(cm.cs_base, smbase);
+  v->state = VCPU_RUN;
+  v->in_smm = true;
+  assert_int_equal(machine_run(m, cpu_halted, (void *)0, 100000), RUN_DONE);
+  uint64_t bx = 0, cr0 = 0;
+  uc_context_restore(m->uc[VIEW_SMM], v->ctx);
+  uc_reg_read(m->uc[VIEW_SMM], UC_X86_REG_RBX, &bx);
+  uc_reg_read(m->uc[VIEW_SMM], UC_X86_REG_CR0, &cr0);
+  assert_int_equal(bx & 0xFFFF, 0x1234);
+  assert_int_equal(cr0 & 1, 0); /* real mode again */
+}
+
+/* Below 1 MiB (the default SMBASE, SIPI vectors): true real mode. */
+static void test_real_mode_cs_base_below_1mib(void **state)
+{
+  struct machine *m = &((struct fixture *)*state)->m;
+  struct vcpu *v = &m->cpu[0];
+  assert_int_equal(machine_cpu_plug(m, 0, false), 0);
+  cpu_start_real(m, v, VIEW_SMM, 0x30000, 0x8000);
+  struct cpu_mode cm = cpu_mode_read(m->uc[VIEW_SMM], m->ram);
+  assert_true(cm.real);
+  assert_int_equal(cm.cs_sel, 0x3000);
+  assert_int_equal(cm.cs_base, 0x30000);
+  uint64_t rip = 0;
+  uc_reg_read(m->uc[VIEW_SMM], UC_X86_REG_RIP, &rip);
+  assert_int_equal(rip, 0x8000);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_stale_translation_without_invalidation),
+    cmocka_unit_test_setup_teardown(test_harness_write_invalidates, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_guest_write_in_other_engine_invalidates, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_real_mode_cs_base_above_1mib, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_real_mode_cs_base_below_1mib, setup, teardown),
+  };
+  return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
+}
