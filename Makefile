@@ -23,6 +23,8 @@ BUILD        := $(BUILD)/san-$(subst $(comma),-,$(SAN))
 endif
 
 .PHONY: all deps check unit scenarios bench clean edk2 firmware run
+# keep intermediate objects (and keep make quiet after the test summary)
+.SECONDARY:
 all: $(BUILD)/smmhp firmware
 
 # --- edk2 tree -------------------------------------------------------------
