@@ -11,7 +11,7 @@ EDK2_FETCH   := 1
 endif
 
 CC           ?= gcc
-PKGS         := unicorn capstone
+PKGS         := unicorn capstone libdw
 HOST_CFLAGS  := -std=c11 -Wall -Wextra -Werror -O2 -g -D_GNU_SOURCE -Iinclude -Iharness
 HOST_LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
 comma := ,

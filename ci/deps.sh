@@ -2,7 +2,7 @@
 # Install the Debian packages smmhp needs, if any is missing.
 # As root this runs apt-get; otherwise it names what is missing and fails.
 set -euo pipefail
-need=(libunicorn-dev libcapstone-dev nasm libcmocka-dev pkg-config gcc make binutils python3 xz-utils)
+need=(libunicorn-dev libcapstone-dev libdw-dev nasm libcmocka-dev pkg-config gcc make binutils python3 xz-utils)
 [ "$#" -gt 0 ] && need+=("$@")
 missing=()
 for p in "${need[@]}"; do

@@ -65,6 +65,7 @@ struct vcpu {
   bool dead;             /* faulted: never scheduled again */
   uint64_t last_pause;   /* linear address of the last pause/hlt executed */
   uint64_t pauses;
+  bool spinning;         /* its last slice ended in a pause loop */
   uint64_t feature_control; /* MSR 0x3A */
   uint64_t last_violation_addr;
   char fault_msg[160];
@@ -114,7 +115,8 @@ struct machine {
   char dbg_line[MACHINE_MAX_CPUS][256]; unsigned dbg_len[MACHINE_MAX_CPUS];
 
   /* time and scheduling */
-  uint64_t vtime;                      /* total guest instructions retired */
+  uint64_t vtime;                      /* virtual time in ns: retired instructions plus delays */
+  uint64_t retired;                    /* guest instructions retired (budgets count these) */
   uint64_t rng;
   uint64_t step_hash; uint64_t nswitches;
   char step_order[256]; unsigned step_order_len;

@@ -15,4 +15,12 @@
 int mutate_call(const struct elfimage *img, uint8_t *ram, uint64_t ram_size, const char *callee,
                 const char *function, uint64_t *at, size_t max_at, char *err, size_t errlen);
 
+/* Branch/statement-level mutation: every instruction that the DWARF line
+ * table attributes to FILE:LINE (FILE matched by base name) inside
+ * FUNCTION becomes NOPs. Returns the number of bytes patched (>= 1), or
+ * -1 with a message. at[] receives the start of each patched range. */
+int mutate_skip_line(const struct elfimage *img, uint8_t *ram, uint64_t ram_size, const char *file,
+                     unsigned line, const char *function, uint64_t *at, size_t max_at, size_t *nat,
+                     char *err, size_t errlen);
+
 #endif

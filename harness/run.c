@@ -226,7 +226,7 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 
   if (!v)
     return; /* harness trampoline */
-  if (m->stop_requested || m->quantum_left == 0 || m->vtime >= m->budget_end) {
+  if (m->stop_requested || m->quantum_left == 0 || m->retired >= m->budget_end) {
     stop_at(m, uc, addr);
     return;
   }
@@ -262,6 +262,7 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
   m->quantum_left--;
   v->insns += e->ninsn;
   m->vtime += e->ninsn;
+  m->retired += e->ninsn;
   if (v->in_smm)
     check_smm_fetch(m, v, addr, size);
 }
@@ -423,6 +424,7 @@ static void run_slice(struct machine *m, struct vcpu *v, unsigned blocks)
   m->stop_requested = false;
   m->stopped_by_us = false;
   v->halted_now = false;
+  uint64_t pauses_before = v->pauses;
   uc_reg_read(uc, UC_X86_REG_RIP, &rip);
   uc_err err = uc_emu_start(uc, rip, UNTIL_NEVER, 0, 0);
   if (m->stopped_by_us) {
@@ -443,6 +445,7 @@ static void run_slice(struct machine *m, struct vcpu *v, unsigned blocks)
     snprintf(v->fault_msg, sizeof v->fault_msg, "%s", uc_strerror(err));
   }
   uc_context_save(uc, v->ctx);
+  v->spinning = v->pauses != pauses_before;
   if (v->pending_rsm) {
     v->pending_rsm = false;
     smm_rsm(m, v);
@@ -504,15 +507,18 @@ enum run_result machine_run(struct machine *m, run_until_fn done, void *arg, uin
 {
   struct vcpu *list[MACHINE_MAX_CPUS];
 
-  m->budget_end = m->vtime + budget;
+  m->budget_end = m->retired + budget;
   for (;;) {
     if (m->fatal)
       return RUN_FATAL;
     if (done && done(m, arg))
       return RUN_DONE;
-    if (m->vtime >= m->budget_end)
+    if (m->retired >= m->budget_end)
       return RUN_BUDGET;
-    unsigned n = 0;
+    /* A vCPU whose last slice ended in a pause loop waits for another
+     * one: prefer those that make progress (as pause-loop exiting lets a
+     * hypervisor do), still chosen by the seed. */
+    unsigned n = 0, nbusy = 0;
     uint64_t next_wake = UINT64_MAX;
     for (unsigned i = 0; i < m->ncpus; i++) {
       struct vcpu *v = &m->cpu[i];
@@ -521,6 +527,22 @@ enum run_result machine_run(struct machine *m, run_until_fn done, void *arg, uin
         list[n++] = v;
       else if (v->state == VCPU_SLEEP && !v->dead && v->wake_time < next_wake)
         next_wake = v->wake_time;
+    }
+    for (unsigned i = 0; i < n; i++)
+      if (!list[i]->spinning)
+        list[nbusy++] = list[i];
+    if (nbusy) {
+      n = nbusy;
+    } else if (n && next_wake != UINT64_MAX) {
+      /* every runnable vCPU spins and one sleeps: they can only be
+       * waiting for the sleeper, so its delay passes at once */
+      m->vtime = next_wake;
+      for (unsigned i = 0; i < n; i++)
+        list[i]->spinning = false;
+      continue;
+    } else {
+      for (unsigned i = 0; i < n; i++)
+        list[i]->spinning = false; /* everyone spins: all get a turn */
     }
     if (n == 0) {
       if (next_wake != UINT64_MAX) {

@@ -155,30 +155,42 @@ static int apply_mutations(struct runner *r)
 {
   for (size_t i = 0; i < r->s->nmutations; i++) {
     const struct scenario_mutation *mu = &r->s->mutations[i];
-    uint64_t at[8];
+    uint64_t at[16];
+    size_t nat = 0;
     char err[256], sym[96];
-    int n = mutate_call(&r->m->fw, r->m->ram, SMMHP_RAM_SIZE, mu->callee, mu->function, at, 8, err, sizeof err);
+    int n;
+    if (mu->kind == SCN_MUT_CALL) {
+      n = mutate_call(&r->m->fw, r->m->ram, SMMHP_RAM_SIZE, mu->callee, mu->function, at, 16, err, sizeof err);
+      nat = n > 16 ? 16 : (size_t)(n > 0 ? n : 0);
+    } else {
+      n = mutate_skip_line(&r->m->fw, r->m->ram, SMMHP_RAM_SIZE, mu->file, mu->lineno, mu->function, at,
+                           16, &nat, err, sizeof err);
+    }
     if (n < 0) {
       fprintf(stderr, "%s:%d: %s\n", r->s->name, mu->line, err);
       return -1;
     }
-    for (int k = 0; k < n && k < 8; k++) {
+    for (size_t k = 0; k < nat; k++) {
       machine_symbolize(r->m, at[k], sym, sizeof sym);
-      machine_event(r->m, "mutation call=%s in=%s at=%s", mu->callee, mu->function, sym);
+      if (mu->kind == SCN_MUT_CALL)
+        machine_event(r->m, "mutation call=%s in=%s at=%s", mu->callee, mu->function, sym);
+      else
+        machine_event(r->m, "mutation skip=%s:%u in=%s at=%s", mu->file, mu->lineno, mu->function, sym);
     }
   }
   return 0;
 }
 
+/* A broken security invariant outranks a hang or fault that follows it. */
 static enum scenario_verdict run_verdict(struct machine *m, const char **name)
 {
-  if (m->hang || m->fatal || m->faulted) {
-    *name = m->hang ? "hang" : m->fatal ? "fatal" : "fault";
-    return SCN_VERDICT_HANG;
-  }
   if (m->violation) {
     *name = "violation";
     return SCN_VERDICT_VIOLATION;
+  }
+  if (m->hang || m->fatal || m->faulted) {
+    *name = m->hang ? "hang" : m->fatal ? "fatal" : "fault";
+    return SCN_VERDICT_HANG;
   }
   if (m->refused) {
     *name = "refused";
@@ -216,8 +228,8 @@ int runner_execute(struct runner *r)
   for (unsigned i = 0; i < m->ncpus; i++) {
     struct vcpu *v = &m->cpu[i];
     if (v->state != VCPU_ABSENT)
-      machine_event(m, "cpu_final cpu=%u apic=%u smbase=0x%x relocated=%d smm_entries=%" PRIu64, i,
-                    v->apic_id, v->smbase, v->relocated, v->smm_entries);
+      machine_event(m, "cpu_final cpu=%u apic=%u smbase=0x%x relocated=%d smm_entries=%" PRIu64
+                    " instructions=%" PRIu64, i, v->apic_id, v->smbase, v->relocated, v->smm_entries, v->insns);
   }
 
   const char *vname;
@@ -243,7 +255,7 @@ int runner_execute(struct runner *r)
       printf("ok   %s:%d: %s %s\n", r->s->name, e->line, e->negate ? "expect-not" : "expect", e->key);
     }
   }
-  printf("guest-instructions %" PRIu64 " switches %" PRIu64 "\n", m->vtime, m->nswitches);
+  printf("guest-instructions %" PRIu64 " virtual-time-ns %" PRIu64 " switches %" PRIu64 "\n", m->retired, m->vtime, m->nswitches);
   printf("step-order %s%s hash=0x%016" PRIx64 "\n", m->step_order,
          m->nswitches > strlen(m->step_order) ? "..." : "", m->step_hash);
   printf("trace-hash 0x%016" PRIx64 "\n", m->trace_hash);

@@ -164,6 +164,22 @@ static int convert(struct parser *p, const struct scn_arg_spec *as, const struct
     *num2 = n;
     return 0;
   }
+  case SCN_VT_LOC: {
+    const char *colon = strrchr(v, ':');
+    uint64_t ln;
+    if (!colon || colon == v || scn_parse_u64(colon + 1, &ln) || ln == 0 || ln > 0xFFFFFF) {
+      set_error(p, t->vcol, "bad source location '%s' for '%s' (want FILE:LINE)", v, as->name);
+      return -1;
+    }
+    a->num = ln;
+    a->str = dupz(v);
+    if (!a->str) {
+      set_error(p, t->vcol, "out of memory");
+      return -1;
+    }
+    a->str[colon - v] = '\0';
+    return 0;
+  }
   case SCN_VT_SYM:
   case SCN_VT_KEY:
     if (as->type == SCN_VT_SYM ? !scn_is_symbol(v) : !scn_is_key(v)) {
@@ -386,8 +402,10 @@ static int place(struct parser *p, struct scenario_step *st, uint64_t num2,
       return -1;
     s->budget = scenario_step_u64(st, "value", 0);
     return 0;
-  case SCN_MUTATE: {
+  case SCN_MUTATE:
+  case SCN_MUTATE_SKIP: {
     struct scenario_mutation *nm;
+    bool skip = st->kind == SCN_MUTATE_SKIP;
 
     if (s->nsteps) {
       set_error(p, 1, "'mutate' after the first step (line %d): mutations apply "
@@ -401,11 +419,14 @@ static int place(struct parser *p, struct scenario_step *st, uint64_t num2,
     }
     s->mutations = nm;
     nm[s->nmutations++] = (struct scenario_mutation){
-      .callee = arg_by_name(st, "callee")->str,
+      .kind = skip ? SCN_MUT_SKIP : SCN_MUT_CALL,
+      .callee = skip ? NULL : arg_by_name(st, "callee")->str,
+      .file = skip ? arg_by_name(st, "location")->str : NULL,
+      .lineno = skip ? (unsigned)arg_by_name(st, "location")->num : 0,
       .function = arg_by_name(st, "function")->str,
       .line = p->line,
     };
-    arg_by_name(st, "callee")->str = NULL;
+    arg_by_name(st, skip ? "location" : "callee")->str = NULL;
     arg_by_name(st, "function")->str = NULL;
     return 0;
   }
@@ -507,6 +528,7 @@ void scenario_free(struct scenario *s)
   free(s->steps);
   for (size_t i = 0; i < s->nmutations; i++) {
     free(s->mutations[i].callee);
+    free(s->mutations[i].file);
     free(s->mutations[i].function);
   }
   free(s->mutations);

@@ -21,6 +21,7 @@ enum scenario_kind {
   SCN_SEED,
   SCN_BUDGET,
   SCN_MUTATE,
+  SCN_MUTATE_SKIP,
   SCN_BOOT,
   SCN_DEVICE_ADD,
   SCN_DEVICE_DEL,
@@ -78,10 +79,18 @@ struct scenario_step {
   struct scenario_arg args[SCENARIO_MAX_ARGS];
 };
 
+enum scenario_mutation_kind {
+  SCN_MUT_CALL,            /* calls to `callee` inside `function` become no-ops */
+  SCN_MUT_SKIP,            /* instructions of source line file:lineno inside `function` become no-ops */
+};
+
 struct scenario_mutation {
-  char *callee;            /* calls to this symbol ... */
-  char *function;          /* ... inside this function become no-ops */
-  int line;
+  enum scenario_mutation_kind kind;
+  char *callee;            /* SCN_MUT_CALL */
+  char *file;              /* SCN_MUT_SKIP: source file base name, e.g. CpuHotplug.c */
+  unsigned lineno;         /* SCN_MUT_SKIP */
+  char *function;
+  int line;                /* scenario line */
 };
 
 enum scenario_match_type {

@@ -223,12 +223,18 @@ static void test_mutate(void **state)
 
   (void)state;
   parse_ok(M "mutate call SendInitSipiSipi in SmbaseRelocate\n"
-           "mutate call CpuDeadLoop in UnplugCpus\nboot\n", &s);
-  assert_int_equal(s.nmutations, 2);
+           "mutate call CpuDeadLoop in UnplugCpus\n"
+           "mutate skip CpuHotplug.c:167 in CpuHotplugMmi\nboot\n", &s);
+  assert_int_equal(s.nmutations, 3);
+  assert_int_equal(s.mutations[0].kind, SCN_MUT_CALL);
   assert_string_equal(s.mutations[0].callee, "SendInitSipiSipi");
   assert_string_equal(s.mutations[0].function, "SmbaseRelocate");
   assert_int_equal(s.mutations[0].line, 2);
   assert_string_equal(s.mutations[1].callee, "CpuDeadLoop");
+  assert_int_equal(s.mutations[2].kind, SCN_MUT_SKIP);
+  assert_string_equal(s.mutations[2].file, "CpuHotplug.c");
+  assert_int_equal(s.mutations[2].lineno, 167);
+  assert_string_equal(s.mutations[2].function, "CpuHotplugMmi");
   assert_int_equal(s.nsteps, 1);
   scenario_free(&s);
 }
@@ -407,7 +413,11 @@ static void test_err_arguments(void **state)
   check_error(M "os poke addr=0x1000\n", "t.scn:2: missing argument 'byte' for 'os poke'");
   check_error(M "seed\n", "t.scn:2: missing value for 'seed' (usage: seed N)");
   check_error(M "mutate call Foo\n",
-              "t.scn:2: missing function for 'mutate' (usage: mutate call CALLEE in FUNCTION)");
+              "t.scn:2: missing function for 'mutate call' (usage: mutate call CALLEE in FUNCTION)");
+  check_error(M "mutate skip CpuHotplug.c in Foo\n",
+              "t.scn:2:13: bad source location 'CpuHotplug.c' for 'location' (want FILE:LINE)");
+  check_error(M "mutate skip CpuHotplug.c:0 in Foo\n",
+              "t.scn:2:13: bad source location 'CpuHotplug.c:0' for 'location' (want FILE:LINE)");
   check_error(M "expect\n",
               "t.scn:2: missing key for 'expect' (usage: expect EVENTKEY [field=value ...])");
   check_error(M "boot now\n", "t.scn:2:6: unexpected word 'now' (usage: boot)");
