@@ -1,4 +1,5 @@
-/* smmhp command line: `smmhp run SCENARIO [options]`. */
+/* smmhp command line: `smmhp run SCENARIO [options]`,
+ * `smmhp bench SCENARIO [--runs N]`. */
 #include <errno.h>
 #include <inttypes.h>
 #include <libgen.h>
@@ -6,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dev_smi_features.h"
@@ -13,16 +16,26 @@
 #include "runner.h"
 #include "scenario.h"
 
+struct options {
+  const char *scenario, *log_path, *trace_path;
+  char fw[PATH_MAX], os[PATH_MAX];
+  bool quiet, seed_given;
+  uint64_t seed;
+  unsigned runs;
+};
+
 static void usage(FILE *f)
 {
   fprintf(f,
           "usage: smmhp run SCENARIO [options]\n"
+          "       smmhp bench SCENARIO [--runs N] [--fw ELF] [--os ELF]\n"
           "  --seed N          scheduler seed (overrides the scenario's `seed`)\n"
           "  --fw ELF          firmware image (default: fw/smmhp-fw.elf beside smmhp)\n"
           "  --os ELF          OS actor image (default: os/smmhp-os.elf beside smmhp)\n"
           "  --log FILE        write the event log to FILE instead of stdout\n"
           "  --quiet           no event log, only the summary\n"
           "  --trace-file F    write QEMU-format trace lines (cpuhp_*, apm_*) to F\n"
+          "  --runs N          bench: repetitions (default 20)\n"
           "exit status: 0 expectations met, 1 not met, 2 bad input, 3 internal error\n");
 }
 
@@ -54,120 +67,224 @@ static int parse_u64(const char *s, uint64_t *v)
   return 0;
 }
 
-static int cmd_run(int argc, char **argv)
+static int parse_options(const char *cmd, int argc, char **argv, struct options *o)
 {
-  const char *scn_path = NULL, *log_path = NULL, *trace_path = NULL;
-  char fw[PATH_MAX], os[PATH_MAX];
-  bool quiet = false, seed_given = false;
-  uint64_t seed = 0;
+  static const char *const with_value[] = { "--seed", "--fw", "--os", "--log", "--trace-file", "--runs" };
 
-  default_path(fw, sizeof fw, "fw/smmhp-fw.elf");
-  default_path(os, sizeof os, "os/smmhp-os.elf");
+  memset(o, 0, sizeof *o);
+  o->runs = 20;
+  default_path(o->fw, sizeof o->fw, "fw/smmhp-fw.elf");
+  default_path(o->os, sizeof o->os, "os/smmhp-os.elf");
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
-    bool has_val = i + 1 < argc;
-    if (!strcmp(a, "--seed") && has_val) {
-      if (parse_u64(argv[++i], &seed)) {
-        fprintf(stderr, "smmhp: --seed: not a number: '%s'\n", argv[i]);
+    bool needs = false;
+    for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
+      needs |= !strcmp(a, with_value[k]);
+    if (needs && i + 1 >= argc) {
+      fprintf(stderr, "smmhp: %s: option '%s' needs a value\n", cmd, a);
+      return 2;
+    }
+    uint64_t n;
+    if (!strcmp(a, "--seed") || !strcmp(a, "--runs")) {
+      if (parse_u64(argv[++i], &n) || (!strcmp(a, "--runs") && (n == 0 || n > 100000))) {
+        fprintf(stderr, "smmhp: %s: %s: bad number '%s'\n", cmd, a, argv[i]);
         return 2;
       }
-      seed_given = true;
-    } else if (!strcmp(a, "--fw") && has_val) {
-      snprintf(fw, sizeof fw, "%s", argv[++i]);
-    } else if (!strcmp(a, "--os") && has_val) {
-      snprintf(os, sizeof os, "%s", argv[++i]);
-    } else if (!strcmp(a, "--log") && has_val) {
-      log_path = argv[++i];
-    } else if (!strcmp(a, "--trace-file") && has_val) {
-      trace_path = argv[++i];
+      if (!strcmp(a, "--seed")) {
+        o->seed = n;
+        o->seed_given = true;
+      } else {
+        o->runs = (unsigned)n;
+      }
+    } else if (!strcmp(a, "--fw")) {
+      snprintf(o->fw, sizeof o->fw, "%s", argv[++i]);
+    } else if (!strcmp(a, "--os")) {
+      snprintf(o->os, sizeof o->os, "%s", argv[++i]);
+    } else if (!strcmp(a, "--log")) {
+      o->log_path = argv[++i];
+    } else if (!strcmp(a, "--trace-file")) {
+      o->trace_path = argv[++i];
     } else if (!strcmp(a, "--quiet")) {
-      quiet = true;
+      o->quiet = true;
     } else if (a[0] == '-') {
-      fprintf(stderr, "smmhp: run: unknown option '%s'%s\n", a,
-              (!strcmp(a, "--seed") || !strcmp(a, "--fw") || !strcmp(a, "--os") || !strcmp(a, "--log") ||
-               !strcmp(a, "--trace-file")) ? " (needs a value)" : "");
+      fprintf(stderr, "smmhp: %s: unknown option '%s'\n", cmd, a);
       usage(stderr);
       return 2;
-    } else if (!scn_path) {
-      scn_path = a;
+    } else if (!o->scenario) {
+      o->scenario = a;
     } else {
-      fprintf(stderr, "smmhp: run: more than one scenario given ('%s')\n", a);
+      fprintf(stderr, "smmhp: %s: more than one scenario given ('%s')\n", cmd, a);
       return 2;
     }
   }
-  if (!scn_path) {
+  if (!o->scenario) {
     usage(stderr);
     return 2;
   }
+  return 0;
+}
 
-  struct scenario s;
+/* Parse the scenario and check the firmware images exist: 0 or exit 2. */
+static int load_scenario(const struct options *o, struct scenario *s)
+{
   struct scenario_error err;
-  if (scenario_parse_file(scn_path, &s, &err)) {
-    fprintf(stderr, "%s\n", err.text);
-    scenario_free(&s);
-    return 2;
-  }
-  if (access(fw, R_OK) || access(os, R_OK)) {
-    fprintf(stderr, "smmhp: missing firmware image: %s (build it with `make firmware`, or pass --fw/--os)\n",
-            access(fw, R_OK) ? fw : os);
-    scenario_free(&s);
-    return 2;
-  }
 
+  if (scenario_parse_file(o->scenario, s, &err)) {
+    fprintf(stderr, "%s\n", err.text);
+    return 2;
+  }
+  if (access(o->fw, R_OK) || access(o->os, R_OK)) {
+    fprintf(stderr, "smmhp: missing firmware image: %s (build it with `make firmware`, or pass --fw/--os)\n",
+            access(o->fw, R_OK) ? o->fw : o->os);
+    return 2;
+  }
+  return 0;
+}
+
+/* A machine for one run of the scenario: 0, 2 (bad image) or 3. */
+static int make_machine(const struct options *o, const struct scenario *s, struct machine **out)
+{
   struct machine_config cfg = {
-    .boot_cpus = s.machine.boot_cpus,
-    .possible_cpus = s.machine.possible_cpus,
-    .smm = s.machine.smm,
-    .accel = s.machine.accel == SCN_ACCEL_TCG ? ACCEL_TCG : ACCEL_KVM,
-    .sev = s.machine.sev,
-    .seed = seed_given ? seed : s.seed,
-    .budget = s.budget,
+    .boot_cpus = s->machine.boot_cpus,
+    .possible_cpus = s->machine.possible_cpus,
+    .smm = s->machine.smm,
+    .accel = s->machine.accel == SCN_ACCEL_TCG ? ACCEL_TCG : ACCEL_KVM,
+    .sev = s->machine.sev,
+    .seed = o->seed_given ? o->seed : s->seed,
+    .budget = s->budget,
     .smi_host_features = SMI_F_ALL,
   };
-  FILE *logf = NULL, *tracef = NULL;
-  struct machine *m = calloc(1, sizeof *m);
-  int rc = 3;
   char msg[512];
+  struct machine *m = calloc(1, sizeof *m);
 
+  *out = m;
   if (!m || machine_init(m, &cfg)) {
     fprintf(stderr, "smmhp: internal error: cannot set up the machine\n");
-    goto out;
+    return 3;
   }
-  if (!quiet) {
-    logf = log_path ? fopen(log_path, "w") : stdout;
+  if (machine_load_firmware(m, o->fw, o->os, msg, sizeof msg)) {
+    fprintf(stderr, "smmhp: %s\n", msg);
+    return 2;
+  }
+  return 0;
+}
+
+static void drop_machine(struct machine *m)
+{
+  if (m)
+    machine_free(m);
+  free(m);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+  struct options o;
+  struct scenario s;
+  struct machine *m = NULL;
+  FILE *logf = NULL, *tracef = NULL;
+  int rc = parse_options("run", argc, argv, &o);
+
+  if (rc)
+    return rc;
+  memset(&s, 0, sizeof s);
+  if ((rc = load_scenario(&o, &s)) || (rc = make_machine(&o, &s, &m)))
+    goto out;
+  if (!o.quiet) {
+    logf = o.log_path ? fopen(o.log_path, "w") : stdout;
     if (!logf) {
-      fprintf(stderr, "smmhp: --log: cannot write '%s': %s\n", log_path, strerror(errno));
+      fprintf(stderr, "smmhp: --log: cannot write '%s': %s\n", o.log_path, strerror(errno));
       rc = 2;
       goto out;
     }
     m->log = log_line;
     m->log_ctx = logf;
   }
-  if (trace_path) {
-    tracef = fopen(trace_path, "w");
+  if (o.trace_path) {
+    tracef = fopen(o.trace_path, "w");
     if (!tracef) {
-      fprintf(stderr, "smmhp: --trace-file: cannot write '%s': %s\n", trace_path, strerror(errno));
+      fprintf(stderr, "smmhp: --trace-file: cannot write '%s': %s\n", o.trace_path, strerror(errno));
       rc = 2;
       goto out;
     }
     m->trace_out = tracef;
   }
-  if (machine_load_firmware(m, fw, os, msg, sizeof msg)) {
-    fprintf(stderr, "smmhp: %s\n", msg);
-    rc = 2;
-    goto out;
-  }
-  printf("scenario %s seed %" PRIu64 "\n", s.name, cfg.seed);
-  struct runner r = { .s = &s, .m = m };
+  printf("scenario %s seed %" PRIu64 "\n", s.name, m->cfg.seed);
+  struct runner r = { .s = &s, .m = m, .out = stdout };
   rc = runner_execute(&r);
 out:
   if (logf && logf != stdout)
     fclose(logf);
   if (tracef)
     fclose(tracef);
-  if (m)
-    machine_free(m);
-  free(m);
+  drop_machine(m);
+  scenario_free(&s);
+  return rc;
+}
+
+static double cpu_seconds(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* CPU time of whole runs (machine set-up, firmware load and the scenario),
+ * repeated, with the median reported: numbers for `make bench`. */
+static int cmd_bench(int argc, char **argv)
+{
+  struct options o;
+  struct scenario s;
+  int rc = parse_options("bench", argc, argv, &o);
+
+  if (rc)
+    return rc;
+  memset(&s, 0, sizeof s);
+  if ((rc = load_scenario(&o, &s))) {
+    scenario_free(&s);
+    return rc;
+  }
+  double *t = calloc(o.runs, sizeof *t);
+  uint64_t retired = 0, switches = 0, hash = 0;
+  for (unsigned i = 0; i < o.runs && !rc; i++) {
+    struct machine *m = NULL;
+    double t0 = cpu_seconds();
+    rc = make_machine(&o, &s, &m);
+    if (!rc) {
+      struct runner r = { .s = &s, .m = m, .out = NULL };
+      if (runner_execute(&r)) {
+        fprintf(stderr, "smmhp: bench: %s does not pass; fix it before timing it\n", s.name);
+        rc = 1;
+      }
+      retired = m->retired;
+      switches = m->nswitches;
+      if (i && hash != m->trace_hash) {
+        fprintf(stderr, "smmhp: bench: trace hash differs between runs (not deterministic)\n");
+        rc = 3;
+      }
+      hash = m->trace_hash;
+    }
+    drop_machine(m);
+    t[i] = cpu_seconds() - t0;
+  }
+  if (!rc) {
+    qsort(t, o.runs, sizeof *t, cmp_double);
+    double med = t[o.runs / 2];
+    printf("bench %s runs=%u\n", s.name, o.runs);
+    printf("  cpu-time-ms   median %.2f  min %.2f  max %.2f\n", med * 1e3, t[0] * 1e3, t[o.runs - 1] * 1e3);
+    printf("  guest-insns   %" PRIu64 " per run, %.1f M/s of CPU time\n", retired, retired / med / 1e6);
+    printf("  switches      %" PRIu64 " per run, %.0f ns each (CPU time / switches)\n", switches,
+           med * 1e9 / (double)(switches ? switches : 1));
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("  peak-rss-mib  %.1f\n", ru.ru_maxrss / 1024.0);
+  }
+  free(t);
   scenario_free(&s);
   return rc;
 }
@@ -177,6 +294,8 @@ int main(int argc, char **argv)
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc >= 2 && !strcmp(argv[1], "run"))
     return cmd_run(argc - 2, argv + 2);
+  if (argc >= 2 && !strcmp(argv[1], "bench"))
+    return cmd_bench(argc - 2, argv + 2);
   if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))) {
     usage(stdout);
     return 0;

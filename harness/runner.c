@@ -13,6 +13,18 @@
 #include "run_internal.h"
 #include "smmhp/mailbox.h"
 
+#include <stdarg.h>
+
+__attribute__((format(printf, 2, 3))) static void report(struct runner *r, const char *fmt, ...)
+{
+  va_list ap;
+  if (!r->out)
+    return;
+  va_start(ap, fmt);
+  vfprintf(r->out, fmt, ap);
+  va_end(ap);
+}
+
 #define SETTLE_BUDGET 20000000ull
 
 static struct smmhp_mailbox *mailbox(struct machine *m)
@@ -234,9 +246,9 @@ int runner_execute(struct runner *r)
 
   const char *vname;
   enum scenario_verdict verdict = run_verdict(m, &vname);
-  printf("verdict %s expected %s\n", vname, scenario_verdict_name(r->s->verdict));
+  report(r, "verdict %s expected %s\n", vname, scenario_verdict_name(r->s->verdict));
   if (verdict != r->s->verdict) {
-    printf("FAIL %s:%d: verdict %s, expected %s\n", r->s->name, r->s->verdict_line, vname,
+    report(r, "FAIL %s:%d: verdict %s, expected %s\n", r->s->name, r->s->verdict_line, vname,
            scenario_verdict_name(r->s->verdict));
     failures++;
   }
@@ -248,17 +260,17 @@ int runner_execute(struct runner *r)
         hit = k + 1;
     bool ok = e->negate ? !hit : hit != 0;
     if (!ok) {
-      printf("FAIL %s:%d: %s %s%s%s\n", r->s->name, e->line, e->negate ? "expect-not" : "expect", e->key,
+      report(r, "FAIL %s:%d: %s %s%s%s\n", r->s->name, e->line, e->negate ? "expect-not" : "expect", e->key,
              e->negate ? " occurred: " : " never occurred", e->negate ? m->events[hit - 1] : "");
       failures++;
     } else {
-      printf("ok   %s:%d: %s %s\n", r->s->name, e->line, e->negate ? "expect-not" : "expect", e->key);
+      report(r, "ok   %s:%d: %s %s\n", r->s->name, e->line, e->negate ? "expect-not" : "expect", e->key);
     }
   }
-  printf("guest-instructions %" PRIu64 " virtual-time-ns %" PRIu64 " switches %" PRIu64 "\n", m->retired, m->vtime, m->nswitches);
-  printf("step-order %s%s hash=0x%016" PRIx64 "\n", m->step_order,
+  report(r, "guest-instructions %" PRIu64 " virtual-time-ns %" PRIu64 " switches %" PRIu64 "\n", m->retired, m->vtime, m->nswitches);
+  report(r, "step-order %s%s hash=0x%016" PRIx64 "\n", m->step_order,
          m->nswitches > strlen(m->step_order) ? "..." : "", m->step_hash);
-  printf("trace-hash 0x%016" PRIx64 "\n", m->trace_hash);
-  printf("result %s\n", failures ? "FAIL" : "PASS");
+  report(r, "trace-hash 0x%016" PRIx64 "\n", m->trace_hash);
+  report(r, "result %s\n", failures ? "FAIL" : "PASS");
   return failures ? 1 : 0;
 }

@@ -2,6 +2,7 @@
 #define SMMHP_RUNNER_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "machine.h"
 #include "scenario.h"
@@ -10,6 +11,7 @@ struct runner {
   struct scenario *s;
   struct machine *m;
   bool internal_error;
+  FILE *out;             /* verdict and expectation report; NULL: silent */
 };
 
 /* Returns the process exit status for `smmhp run`. */
