@@ -66,8 +66,12 @@ void ap_online(struct smmhp_mailbox *mb, uint32_t apic_id)
 
 void ap_offline(struct smmhp_mailbox *mb, uint32_t apic_id)
 {
-  /* Our model of "offline": INIT puts the AP back into wait-for-SIPI. */
+  /* Linux's CPU offline ends in play_dead: the AP idles in a cli/hlt
+   * loop (hlt_play_dead), still alive, so it keeps answering SMIs until
+   * it is ejected. Our online AP already idles in such a loop, so going
+   * offline is the OS forgetting it. (An INIT instead would leave it in
+   * wait-for-SIPI, where a broadcast SMI stays pending and the SMM
+   * rendezvous waits for it.) */
   if (apic_id < SMMHP_MAILBOX_MAX_CPUS)
     mb->online[apic_id] = 0;
-  icr_send(apic_id, ICR_INIT_ASSERT);
 }
