@@ -23,6 +23,10 @@
 
 #define UNTIL_NEVER 0xFFFFFFFFFFFFFFF0ull
 #define BCACHE_SIZE 65536u
+/* Virtual time one PAUSE costs: a spinning vCPU is descheduled by the
+ * hypervisor (KVM pause-loop exiting) rather than burning cycles, so its
+ * timeouts (SMM sync, ms-scale) expire after a few thousand spins. */
+#define PAUSE_VTIME_NS 10000u
 
 struct bc_entry {
   uint64_t addr;
@@ -150,6 +154,7 @@ static void hook_pause(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque
   /* a spin loop: give the other vCPUs a turn at the next block */
   m->cur->last_pause = addr;
   m->cur->pauses++;
+  m->vtime += PAUSE_VTIME_NS;
   m->stop_requested = true;
 }
 

@@ -118,9 +118,7 @@ static enum run_result run_step(struct runner *r, const struct scenario_step *st
     return machine_run(m, booted, NULL, budget);
   case SCN_DEVICE_ADD: {
     unsigned slot = (unsigned)scenario_step_u64(st, "slot", 0);
-    if (!smi_features_device_add_allowed(&m->smif)) {
-      machine_event(m, "device_add_refused slot=%u negotiated=0x%" PRIx64, slot,
-                    smi_features_negotiated(&m->smif));
+    if (!smi_features_device_add_allowed(&m->smif)) { /* emits device_add_refused */
       m->refused = true;
       return RUN_DONE;
     }
@@ -133,14 +131,12 @@ static enum run_result run_step(struct runner *r, const struct scenario_step *st
   }
   case SCN_DEVICE_DEL: {
     unsigned slot = (unsigned)scenario_step_u64(st, "slot", 0);
-    if (!smi_features_device_del_allowed(&m->smif)) {
-      machine_event(m, "device_del_refused slot=%u negotiated=0x%" PRIx64, slot,
-                    smi_features_negotiated(&m->smif));
+    if (!smi_features_device_del_allowed(&m->smif)) { /* emits device_del_refused */
       m->refused = true;
       return RUN_DONE;
     }
     if (!cpuhp_unplug_request(&m->cpuhp, slot))
-      machine_event(m, "device_del_refused slot=%u reason=legacy_interface", slot);
+      m->refused = true; /* emits device_del_refused reason=legacy_cpu_hotplug */
     else
       machine_event(m, "device_del slot=%u", slot);
     return RUN_DONE;
@@ -224,6 +220,12 @@ int runner_execute(struct runner *r)
     enum run_result rr = run_step(r, st);
     if (r->internal_error)
       return 3;
+    if (m->refused) {
+      /* the management layer got an error: nothing that depends on the
+       * operation happens (no event reaches the OS) */
+      machine_event(m, "steps_stopped line=%d reason=refused", st->line);
+      break;
+    }
     if (rr != RUN_DONE) {
       fail_step(r, st, rr);
       break;

@@ -11,7 +11,15 @@
 #include <Protocol/SmmCpuService.h>
 #include <Protocol/MmCpuIo.h>
 #include <CpuHotPlugData.h>
+/* CPU hot-unplug (CPU_HOT_EJECT_DATA) arrived in edk2-stable202105; the
+ * 2020.11 tree has no such header and its SmmCpuFeaturesLib no eject
+ * data, so the core follows the tree it is built against. */
+#if __has_include(<Pcd/CpuHotEjectData.h>)
 #include <Pcd/CpuHotEjectData.h>
+#define SMMHP_HAVE_CPU_HOT_EJECT 1
+#else
+#define SMMHP_HAVE_CPU_HOT_EJECT 0
+#endif
 
 #include "../compat/compat.h"
 #include "../../include/smmhp/memmap.h"
@@ -76,7 +84,9 @@ extern SMM_DISPATCHER_MP_SYNC_DATA  *mSmmMpSyncData;
 extern UINTN                        mMaxNumberOfCpus;
 extern UINTN                        mNumberOfCpus;
 extern CPU_HOT_PLUG_DATA            mCpuHotPlugData;
+#if SMMHP_HAVE_CPU_HOT_EJECT
 extern CPU_HOT_EJECT_DATA           *mCpuHotEjectData;
+#endif
 extern EFI_SMM_CPU_SERVICE_PROTOCOL mSmmCpuService;
 extern EFI_MM_CPU_IO_PROTOCOL       mSmmCpuIo;
 

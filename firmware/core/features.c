@@ -4,7 +4,9 @@
 #include "core.h"
 #include <Register/Intel/ArchitecturalMsr.h>
 
+#if SMMHP_HAVE_CPU_HOT_EJECT
 CPU_HOT_EJECT_DATA  *mCpuHotEjectData = NULL;
+#endif
 
 /* SmmCpuFeaturesLib.c InitCpuHotEjectData: only with more than one
  * possible CPU; one SMRAM pool allocation holding the struct and a
@@ -14,6 +16,10 @@ CPU_HOT_EJECT_DATA  *mCpuHotEjectData = NULL;
 VOID
 InitCpuHotEjectData (VOID)
 {
+#if !SMMHP_HAVE_CPU_HOT_EJECT
+  /* 2020.11: no hot-unplug, no eject data (see core.h). */
+}
+#else
   UINT32      Count;
   UINT32      Slot;
   VOID        *Pool;
@@ -46,6 +52,7 @@ InitCpuHotEjectData (VOID)
   mCpuHotEjectData->Handler          = NULL;
   gCompatPcds.CpuHotEjectDataAddress = (UINT64)(UINTN)Pool;
 }
+#endif
 
 /* SmmCpuFeaturesLib.c SmmCpuFeaturesRendezvousExit: on every CPU at the
  * very end of SmiRendezvous, fence (acquire, pairs with the BSP's store
@@ -53,6 +60,10 @@ InitCpuHotEjectData (VOID)
 VOID
 SmmCpuFeaturesRendezvousExit (UINTN CpuIndex)
 {
+#if !SMMHP_HAVE_CPU_HOT_EJECT
+  (VOID)CpuIndex; /* 2020.11's SmmCpuFeaturesRendezvousExit is empty */
+}
+#else
   CPU_HOT_EJECT_HANDLER  Armed;
 
   if (mCpuHotEjectData == NULL) {
@@ -65,6 +76,7 @@ SmmCpuFeaturesRendezvousExit (UINTN CpuIndex)
     Armed (CpuIndex);
   }
 }
+#endif
 
 /* SmmCpuPlatformHookLibQemu.c PlatformSmmBspElection: the CPU whose
  * IA32_APIC_BASE MSR has the BSP bit is the SMM monarch, always decided. */
