@@ -127,8 +127,10 @@ static void zero_gprs(uc_engine *uc)
 }
 
 /* INIT outside SMM: the CPU waits for SIPI; SMBASE is init-preserved
- * (QEMU do_cpu_init keeps it), and a pending SMI survives (KVM keeps
- * smi_pending across INIT; B4's fix relies on it). */
+ * (QEMU do_cpu_init keeps it). An SMI sent before the INIT stays pending:
+ * in KVM it is still an unprocessed KVM_REQ_SMI request when the INIT is
+ * accepted (kvm_vcpu_reset clears arch.smi_pending, not the request),
+ * which is the case B4's fix relies on (docs/platform-model.md). */
 void cpu_do_init(struct machine *m, struct vcpu *v)
 {
   cpu_start_real(m, v, VIEW_NORMAL, 0xF0000, 0xFFF0);
@@ -192,10 +194,11 @@ static void deliver_ipi(struct machine *m, struct vcpu *src, struct vcpu *t, uns
       action = "latched";
     } else if (t->in_smm) {
       /* QEMU TCG: INIT is not held off in SMM; do_cpu_init leaves SMM and
-       * drops a pending SMI (platform-facts 1.6) */
+       * drops a pending SMI (platform-facts 1.6). The reset itself happens
+       * at t's next boundary: the sender may be running on the engine. */
       t->in_smm = false;
       t->smi_pending = false;
-      cpu_do_init(m, t);
+      t->init_pending = true;
       action = "reset_in_smm";
     } else {
       t->init_pending = true;
@@ -280,7 +283,7 @@ void cpuid_emulate(struct machine *m, struct vcpu *v, uint32_t leaf, uint32_t su
     r[0] = 0x3028; /* 40 physical, 48 virtual address bits (Unicorn's) */
     break;
   case 0x8000001F:
-    if (m->cfg.sev) { r[0] = 1u << 1; r[1] = 39; } /* SEV; C-bit at 39 (docs: deviation) */
+    if (m->cfg.sev) { r[0] = 1u << 1; r[1] = HARNESS_SEV_C_BIT; } /* SEV; C-bit (docs: deviation) */
     break;
   default:
     break;
@@ -352,7 +355,10 @@ int machine_cpu_plug(struct machine *m, unsigned slot, bool hotplug)
 
   if (slot >= m->ncpus || v->state != VCPU_ABSENT)
     return -1;
+  uc_context *ctx = v->ctx, *pre = v->pre_smm; /* reused across plugs */
   memset(&v->smi_pending, 0, sizeof *v - offsetof(struct vcpu, smi_pending));
+  v->ctx = ctx;
+  v->pre_smm = pre;
   v->in_smm = false;
   v->relocated = false;
   v->dead = false;

@@ -93,6 +93,10 @@ static int dma_read(void *opaque, uint64_t addr, void *buf, uint32_t len)
   if (addr + len > SMMHP_RAM_SIZE || addr + len < addr)
     return -1;
   machine_phys_read(m, addr, buf, len);
+  /* DMA uses the normal address space: closed SMRAM reads as all-ones */
+  for (uint32_t i = 0; i < len; i++)
+    if (addr_in_smram(m, addr + i))
+      ((uint8_t *)buf)[i] = 0xFF;
   return 0;
 }
 

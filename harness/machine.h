@@ -119,7 +119,7 @@ struct machine {
   uint64_t retired;                    /* guest instructions retired (budgets count these) */
   uint64_t rng;
   uint64_t step_hash; uint64_t nswitches;
-  char step_order[256]; unsigned step_order_len;
+  char step_order[256]; unsigned step_order_len, step_order_entries;
   unsigned quantum_left;               /* blocks left in the current slice */
   unsigned max_slice;                  /* slice length is 1..max_slice blocks (seeded) */
   bool stop_requested;                 /* ask the running vCPU to stop at the next boundary */

@@ -87,11 +87,18 @@ static void set_rip_after(struct machine *m, uc_engine *uc, uint64_t linear, uns
 
 /* ---- exact-address hooks --------------------------------------------- */
 
+/* Hooks are keyed by address and stay installed; code copied later to
+ * the same address may differ, so each checks its opcode first. */
+static bool opcode_at(struct machine *m, uint64_t addr, uint8_t b0, uint8_t b1)
+{
+  return addr + 2 <= SMMHP_RAM_SIZE && m->ram[addr] == b0 && (b1 == 0 || m->ram[addr + 1] == b1);
+}
+
 static void hook_cpuid(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 {
   struct machine *m = opaque;
   (void)size;
-  if (!m->cur)
+  if (!m->cur || !opcode_at(m, addr, 0x0F, 0xA2))
     return;
   uint64_t a = 0, c = 0, r[4];
   uc_reg_read(uc, UC_X86_REG_RAX, &a);
@@ -108,7 +115,7 @@ static void hook_msr(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque, 
 {
   struct machine *m = opaque;
   (void)size;
-  if (!m->cur)
+  if (!m->cur || !opcode_at(m, addr, 0x0F, write ? 0x30 : 0x32))
     return;
   uint64_t c = 0, a = 0, d = 0;
   uc_reg_read(uc, UC_X86_REG_RCX, &c);
@@ -136,7 +143,7 @@ static void hook_rdtsc(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque
 {
   struct machine *m = opaque;
   (void)size;
-  if (!m->cur)
+  if (!m->cur || !opcode_at(m, addr, 0x0F, 0x31))
     return;
   /* virtual time: one retired instruction is one nanosecond */
   uint64_t a = (uint32_t)m->vtime, d = m->vtime >> 32;
@@ -149,7 +156,7 @@ static void hook_pause(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque
 {
   struct machine *m = opaque;
   (void)uc; (void)size;
-  if (!m->cur)
+  if (!m->cur || !opcode_at(m, addr, 0xF3, 0x90))
     return;
   /* a spin loop: give the other vCPUs a turn at the next block */
   m->cur->last_pause = addr;
@@ -162,7 +169,7 @@ static void hook_hlt(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 {
   struct machine *m = opaque;
   (void)uc; (void)size;
-  if (m->cur) {
+  if (m->cur && opcode_at(m, addr, 0xF4, 0)) {
     m->cur->halted_now = true;
     m->cur->last_pause = addr;
   }
@@ -184,7 +191,7 @@ static void hook_rsm(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 {
   struct machine *m = opaque;
   (void)size;
-  if (!m->cur)
+  if (!m->cur || !opcode_at(m, addr, 0x0F, 0xAA))
     return;
   if (m->cur->in_smm) {
     m->cur->pending_rsm = true;
@@ -502,9 +509,11 @@ static void note_step(struct machine *m, struct vcpu *v)
 {
   m->nswitches++;
   m->step_hash = (m->step_hash ^ (uint64_t)(v->slot + 1)) * 0x100000001B3ull;
-  if (m->step_order_len + 4 < sizeof m->step_order) {
+  if (m->step_order_len + 6 < sizeof m->step_order) {
     m->step_order_len += (unsigned)snprintf(m->step_order + m->step_order_len,
-                                            sizeof m->step_order - m->step_order_len, "%d", v->slot);
+                                            sizeof m->step_order - m->step_order_len, "%s%d",
+                                            m->step_order_len ? "," : "", v->slot);
+    m->step_order_entries++;
   }
 }
 

@@ -12,6 +12,8 @@ void run_free_hooks(struct machine *m);
 void page_touched(struct machine *m, uint64_t page);
 
 /* cpu.c */
+/* SEV C-bit position CPUID 0x8000001F EBX[5:0] reports (docs/nosmm-and-sev.md). */
+#define HARNESS_SEV_C_BIT 39
 struct cpu_mode vcpu_mode(struct machine *m, struct vcpu *v, uc_engine *uc);
 void cpuid_emulate(struct machine *m, struct vcpu *v, uint32_t leaf, uint32_t sub, uint64_t out[4]);
 bool msr_read(struct machine *m, struct vcpu *v, uint32_t msr, uint64_t *val);

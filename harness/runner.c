@@ -118,6 +118,15 @@ static enum run_result run_step(struct runner *r, const struct scenario_step *st
     return machine_run(m, booted, NULL, budget);
   case SCN_DEVICE_ADD: {
     unsigned slot = (unsigned)scenario_step_u64(st, "slot", 0);
+    uint64_t apic = scenario_step_u64(st, "apic", slot);
+    if (apic != m->cpu[slot].apic_id) {
+      /* QEMU derives the APIC ID from the slot's topology position */
+      fprintf(stderr, "%s:%d: apic=%" PRIu64 " is not slot %u's APIC ID %u (the topology fixes it)\n",
+              r->s->name, st->line, apic, slot, m->cpu[slot].apic_id);
+      r->internal_error = true;
+      r->bad_input = true;
+      return RUN_FATAL;
+    }
     if (!smi_features_device_add_allowed(&m->smif)) { /* emits device_add_refused */
       m->refused = true;
       return RUN_DONE;
@@ -208,6 +217,14 @@ static enum scenario_verdict run_verdict(struct machine *m, const char **name)
   return SCN_VERDICT_PASS;
 }
 
+static void note_deciding(struct runner *r, const char *key)
+{
+  size_t len = strlen(r->deciding);
+  if (strstr(r->deciding, key))
+    return;
+  snprintf(r->deciding + len, sizeof r->deciding - len, "%s%s", len ? "," : "", key);
+}
+
 int runner_execute(struct runner *r)
 {
   struct machine *m = r->m;
@@ -219,7 +236,7 @@ int runner_execute(struct runner *r)
     const struct scenario_step *st = &r->s->steps[i];
     enum run_result rr = run_step(r, st);
     if (r->internal_error)
-      return 3;
+      return r->bad_input ? 2 : 3;
     if (m->refused) {
       /* the management layer got an error: nothing that depends on the
        * operation happens (no event reaches the OS) */
@@ -248,6 +265,8 @@ int runner_execute(struct runner *r)
 
   const char *vname;
   enum scenario_verdict verdict = run_verdict(m, &vname);
+  r->verdict_name = vname;
+  r->deciding[0] = '\0';
   report(r, "verdict %s expected %s\n", vname, scenario_verdict_name(r->s->verdict));
   if (verdict != r->s->verdict) {
     report(r, "FAIL %s:%d: verdict %s, expected %s\n", r->s->name, r->s->verdict_line, vname,
@@ -267,11 +286,14 @@ int runner_execute(struct runner *r)
       failures++;
     } else {
       report(r, "ok   %s:%d: %s %s\n", r->s->name, e->line, e->negate ? "expect-not" : "expect", e->key);
+      if (!e->negate) /* the event keys that decided the case */
+        note_deciding(r, e->key);
     }
   }
+  r->failures = failures;
   report(r, "guest-instructions %" PRIu64 " virtual-time-ns %" PRIu64 " switches %" PRIu64 "\n", m->retired, m->vtime, m->nswitches);
   report(r, "step-order %s%s hash=0x%016" PRIx64 "\n", m->step_order,
-         m->nswitches > strlen(m->step_order) ? "..." : "", m->step_hash);
+         m->nswitches > m->step_order_entries ? ",..." : "", m->step_hash);
   report(r, "trace-hash 0x%016" PRIx64 "\n", m->trace_hash);
   report(r, "result %s\n", failures ? "FAIL" : "PASS");
   return failures ? 1 : 0;

@@ -11,7 +11,12 @@ struct runner {
   struct scenario *s;
   struct machine *m;
   bool internal_error;
+  bool bad_input;        /* with internal_error: the scenario asked the impossible (exit 2) */
   FILE *out;             /* verdict and expectation report; NULL: silent */
+  /* results */
+  const char *verdict_name;
+  int failures;
+  char deciding[256];    /* keys of the expected events that occurred */
 };
 
 /* Returns the process exit status for `smmhp run`. */

@@ -131,7 +131,11 @@ void smm_rsm(struct machine *m, struct vcpu *v)
     uc_reg_write(uc, UC_X86_REG_CR3, &r.cr3);
   uc_context_save(uc, v->ctx);
   v->in_smm = false;
-  if (v->resume_sleep && v->wake_time > m->vtime)
+  if (v->was_wait_sipi)
+    /* TCG: QEMU keeps apic->wait_for_sipi; the CPU would run the reset
+     * vector (firmware flash we do not model) and still accept a SIPI */
+    v->state = VCPU_WAIT_SIPI;
+  else if (v->resume_sleep && v->wake_time > m->vtime)
     v->state = VCPU_SLEEP;
   else
     v->state = VCPU_RUN;

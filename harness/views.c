@@ -48,6 +48,13 @@ int views_init(struct machine *m)
         lapic_map(m, vw))
       return -1;
   }
+  /* SEV: SMM page tables carry the C-bit (PiSmmCpuDxeSmm ORs
+   * PcdPteMemoryEncryptionAddressOrMask into every entry) and the CPU
+   * strips it; memory encryption itself is not modelled, so the C-bit
+   * alias is the same RAM (docs/nosmm-and-sev.md). */
+  if (m->cfg.sev && uc_mem_map_ptr(m->uc[VIEW_SMM], 1ull << HARNESS_SEV_C_BIT, SMMHP_RAM_SIZE,
+                                   UC_PROT_ALL, m->ram))
+    return -1;
   m->view_tseg_hidden = m->view_window_hidden = false;
   return 0;
 }

@@ -324,19 +324,48 @@ static void test_tcg_init_resets_cpu_in_smm(void **state)
   assert_true(ev_find(m, e0, "ipi kind=smi src=0 dst=1 action=latched") >= 0);
   assert_true(m->cpu[1].smi_pending);
   machine_send_ipi(m, &m->cpu[0], ICR_INIT, 1, false);
-  long init = ev_find(m, e0, "init cpu=1 apic=1 state=wait_for_sipi smbase=0x30000");
-  long ipi = ev_find(m, e0, "ipi kind=init src=0 dst=1 action=reset_in_smm");
-  assert_true(init >= 0);
-  assert_true(ipi > init);
+  assert_true(ev_find(m, e0, "ipi kind=init src=0 dst=1 action=reset_in_smm") >= 0);
   assert_false(m->cpu[1].in_smm);
   assert_false(m->cpu[1].smi_pending);
-  assert_false(m->cpu[1].init_pending);
-  assert_int_equal(m->cpu[1].state, VCPU_WAIT_SIPI);
   /* the dropped SMI is not taken later (TCG would take one in wait-for-SIPI) */
   assert_int_equal(machine_run(m, NULL, NULL, 10000), RUN_STUCK);
+  assert_true(ev_find(m, e0, "init cpu=1 apic=1 state=wait_for_sipi smbase=0x30000") >= 0);
+  assert_int_equal(ev_count(m, e0, "init cpu=1 "), 1);
+  assert_false(m->cpu[1].init_pending);
+  assert_int_equal(m->cpu[1].state, VCPU_WAIT_SIPI);
   assert_int_equal(m->cpu[1].smm_entries, 1);
   assert_false(m->cpu[1].in_smm);
 }
+
+#ifdef SMMHP_KNOWN_BUGS
+/* The same TCG INIT, sent by a guest vCPU on the normal engine through the
+ * xAPIC ICR: the sender's registers must survive (an IPI changes the
+ * target only, SDM 10.6.1). Known harness bug: deliver_ipi performs the
+ * INIT at once (cpu_do_init -> cpu_start_real/zero_gprs) on the engine
+ * the sender is running on, zeroing the sender's RBX and R12.
+ * Build with -DSMMHP_KNOWN_BUGS to run it. */
+static void test_tcg_guest_init_to_smm_cpu_keeps_sender_regs(void **state)
+{
+  struct machine *m = M(state);
+  static const uint8_t code[] = {
+    0xBB, 0x00, 0x00, 0xE0, 0xFE,                               /* mov ebx, 0xFEE00000 */
+    0x41, 0xBC, 0x34, 0x12, 0x00, 0x00,                         /* mov r12d, 0x1234 */
+    0xC7, 0x83, 0x10, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, /* mov dword [rbx+0x310], 1<<24 */
+    0xC7, 0x83, 0x00, 0x03, 0x00, 0x00, 0x00, 0x45, 0x00, 0x00, /* mov dword [rbx+0x300], 0x4500 */
+    0xF4,                                                       /* hlt */
+  };
+  plug(m, 0);
+  enter_smm_spinning(m, 1);
+  m->cpu[1].state = VCPU_HALTED; /* off the schedule; still in SMM */
+  machine_phys_write(m, CODE_ADDR + 0x1000, code, sizeof code);
+  start_flat(m, 0, CODE_ADDR + 0x1000);
+  size_t e0 = m->nevents;
+  assert_int_equal(machine_run(m, cpu_halted, (void *)0, 100000), RUN_DONE);
+  assert_true(ev_find(m, e0, "ipi kind=init src=0 dst=1 action=reset_in_smm") >= 0);
+  assert_int_equal(reg_of(m, 0, UC_X86_REG_RBX), 0xFEE00000u);
+  assert_int_equal(reg_of(m, 0, UC_X86_REG_R12), 0x1234);
+}
+#endif
 
 /* INIT outside SMM, then SIPI: the CPU restarts at vector<<12 in real mode
  * (SDM 8.4.4 INIT-SIPI; QEMU do_cpu_init then do_cpu_sipi). The SIPI is
@@ -673,6 +702,9 @@ int main(void)
     T(test_tcg_smi_taken_in_wait_for_sipi),
     K(test_kvm_init_latched_in_smm),
     T(test_tcg_init_resets_cpu_in_smm),
+#ifdef SMMHP_KNOWN_BUGS
+    T(test_tcg_guest_init_to_smm_cpu_keeps_sender_regs),
+#endif
     K(test_init_then_sipi_starts_at_vector),
     K(test_init_level_deassert_ignored),
     K(test_init_keeps_smbase_and_pending_smi),

@@ -1,0 +1,63 @@
+/* The test matrix, kept as data: case files (steps) under a directory,
+ * and per firmware release an expectations file whose sections name the
+ * cases:
+ *
+ *   [unplug/sev/normal/smm]
+ *   reason: SmiFeatures.c does not negotiate CPU hot-unplug under SEV
+ *   ref: OvmfPkg/SmmControl2Dxe/SmiFeatures.c NegotiateSmiFeatures
+ *   expect-verdict refused
+ *   expect device_del_refused negotiated=0x1
+ *
+ * A case's scenario is its case file followed by its section's
+ * scenario-language lines (expect, expect-not, expect-verdict).
+ * docs/matrix.md describes both formats.
+ */
+#ifndef SMMHP_MATRIX_H
+#define SMMHP_MATRIX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define MATRIX_MAX_CASES 64
+
+struct matrix_case {
+  char name[96];            /* hierarchical, e.g. plug/sev/s3/smm */
+  char case_path[512];      /* its case file */
+  char *text;               /* case file + expectation lines, for the parser */
+  int case_lines;           /* lines of text that came from the case file */
+  int expect_line0;         /* first expectation line's line in the expectations file */
+  char reason[256], ref[256];
+  /* results */
+  const char *verdict;
+  const char *expected;
+  bool passed;
+  int exit_code;            /* of this case as `smmhp run` would give it */
+  char deciding[256];
+  char upstream[1024];      /* upstream functions it executed ("" = platform only) */
+  double seconds;
+};
+
+struct matrix {
+  char release[64];
+  char expect_path[512];
+  size_t ncases;
+  struct matrix_case c[MATRIX_MAX_CASES];
+};
+
+/* Load the expectations file and, for every section, the case file
+ * cases_dir/<name with '/' as '-'>.scn. Every *.scn in cases_dir must
+ * have a section. 0, or -1 with "FILE:LINE: message" in err. */
+int matrix_load(struct matrix *mx, const char *cases_dir, const char *expect_path, const char *release,
+                char *err, size_t errlen);
+void matrix_free(struct matrix *mx);
+
+/* Map a parse error line of a composed case back to its own file. */
+void matrix_error_location(const struct matrix *mx, const struct matrix_case *mc, int line,
+                           const char **file, int *file_line);
+
+/* The table (one line per case) and the JUnit XML report. */
+void matrix_print_table(const struct matrix *mx, FILE *out);
+int matrix_write_junit(const struct matrix *mx, const char *path);
+
+#endif
