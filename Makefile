@@ -22,7 +22,7 @@ HOST_LDFLAGS += -fsanitize=$(SAN)
 BUILD        := $(BUILD)/san-$(subst $(comma),-,$(SAN))
 endif
 
-.PHONY: all deps check unit scenarios bench clean edk2 firmware run
+.PHONY: all deps check unit scenarios bench clean edk2 firmware run matrix matrix-all
 # keep intermediate objects (and keep make quiet after the test summary)
 .SECONDARY:
 all: $(BUILD)/smmhp firmware
@@ -51,7 +51,13 @@ $(BUILD)/smmhp: $(BUILD)/host/harness/main.o $(BUILD)/libharness.a
 # --- unit tests (cmocka), one binary per tests/unit/test_*.c --------------
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
-$(BUILD)/unit/%: $(BUILD)/host/tests/unit/%.o $(BUILD)/libharness.a
+# shared test helpers (fixtures), linked into every unit test binary
+UNIT_SUPPORT_SRCS := $(wildcard tests/unit/support/*.c)
+UNIT_SUPPORT_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(UNIT_SUPPORT_SRCS))
+$(BUILD)/libtestsupport.a: $(UNIT_SUPPORT_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+$(BUILD)/unit/%: $(BUILD)/host/tests/unit/%.o $(BUILD)/libtestsupport.a $(BUILD)/libharness.a
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS) -lcmocka
 unit: $(UNIT_BINS)
@@ -67,7 +73,11 @@ SCENARIOS ?= scenarios
 # The tests: cmocka unit tests of every model, then the scenarios through
 # the real firmware; the last line is "N passed, N failed".
 check: $(BUILD)/smmhp $(UNIT_BINS) firmware
-	@python3 tests/check.py $(UNIT_BINS) -- --smmhp $(BUILD)/smmhp --logs $(BUILD)/scenario-logs $(SCENARIOS)
+	@rel="$${MATRIX_RELEASE:-$$(cat $(EDK2)/.smmhp-release 2>/dev/null)}"; \
+	python3 tests/check.py $(UNIT_BINS) -- --smmhp $(BUILD)/smmhp --logs $(BUILD)/scenario-logs $(SCENARIOS) \
+	  $$( [ -n "$$rel" ] && echo -- $(BUILD)/smmhp matrix --release "$$rel" --fw $(FW_ELF) \
+	      --fw-nosmm $(FW_DIR)/smmhp-fw-nosmm.elf --os $(OS_ELF) --junit $(BUILD)/matrix-$$rel.xml \
+	      --logs $(BUILD)/matrix-logs/$$rel )
 
 scenarios: $(BUILD)/smmhp firmware
 	@python3 tests/run_scenarios.py --smmhp $(BUILD)/smmhp --logs $(BUILD)/scenario-logs $(SCENARIOS)
@@ -75,6 +85,19 @@ scenarios: $(BUILD)/smmhp firmware
 # The main job (until the 16-case matrix exists): the first scenario.
 run: $(BUILD)/smmhp firmware
 	$(BUILD)/smmhp run scenarios/hotplug/basic.scn
+
+# The 16-case matrix on the firmware of $(EDK2) (docs/matrix.md); the
+# release's expectations come from scenarios/matrix/expect-<version>.cfg,
+# the version from the fetched tree (set MATRIX_RELEASE for your own tree).
+matrix: $(BUILD)/smmhp firmware
+	@rel="$${MATRIX_RELEASE:-$$(cat $(EDK2)/.smmhp-release 2>/dev/null)}"; \
+	if [ -z "$$rel" ]; then echo "matrix: unknown edk2 release of $(EDK2); set MATRIX_RELEASE=<version> (scenarios/matrix/expect-<version>.cfg)" >&2; exit 2; fi; \
+	$(BUILD)/smmhp matrix --release "$$rel" --fw $(FW_ELF) --fw-nosmm $(FW_DIR)/smmhp-fw-nosmm.elf \
+	  --os $(OS_ELF) --junit $(BUILD)/matrix-$$rel.xml --logs $(BUILD)/matrix-logs/$$rel
+
+# Every release Debian serves; unavailable ones are listed as such.
+matrix-all: $(BUILD)/smmhp
+	@BUILD=$(BUILD) ci/matrix-all.sh
 
 deps: $(BUILD)/.deps
 $(BUILD)/.deps:
@@ -84,7 +107,7 @@ $(BUILD)/.deps:
 -include $(shell find $(BUILD)/host -name '*.d' 2>/dev/null)
 
 clean:
-	rm -rf $(BUILD)/host $(BUILD)/unit $(BUILD)/fw $(BUILD)/os $(BUILD)/smmhp $(BUILD)/libharness.a
+	rm -rf $(BUILD)/host $(BUILD)/unit $(BUILD)/fw $(BUILD)/os $(BUILD)/smmhp $(BUILD)/libharness.a $(BUILD)/libtestsupport.a
 
 # Speed figures (never timed tests): scenario (a)'s CPU time against the
 # 50 ms target, and guest instructions per second.

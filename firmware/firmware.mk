@@ -4,6 +4,9 @@
 # core (firmware/core), linked into $(BUILD)/fw/smmhp-fw.elf at
 # SMMHP_FW_IMAGE_BASE. docs/firmware-build.md explains the choices.
 #
+# Also $(BUILD)/fw/smmhp-fw-nosmm.elf: the boot path built with
+# SMMHP_NO_SMM (OVMF without SMM_REQUIRE), no driver, no SMM core.
+#
 # Targets: firmware (fetches the tree first), firmware-syms (who provides
 # every symbol the upstream objects need), firmware-clean.
 # Variables: EDK2 (tree), BUILD, FW_CC, NASM, FW_CORE_DIR,
@@ -15,6 +18,9 @@
 FW_DIR     := $(BUILD)/fw
 FW_ELF     := $(FW_DIR)/smmhp-fw.elf
 FW_MAP     := $(FW_DIR)/smmhp-fw.map
+# The same sources built without SMM_REQUIRE (the matrix's "SMM off" axis).
+FW_NOSMM_ELF := $(FW_DIR)/smmhp-fw-nosmm.elf
+FW_NOSMM_MAP := $(FW_DIR)/smmhp-fw-nosmm.map
 # Objects depend on the tree's headers: one object directory per tree.
 FW_TREE_ID := $(shell printf '%s' '$(abspath $(EDK2))' | cksum | cut -d' ' -f1)
 FW_OBJ     := $(FW_DIR)/obj-$(FW_TREE_ID)
@@ -75,7 +81,8 @@ FW_MODULE_SRCS := $(call fw_inf_srcs,$(FW_MODULE_INF)) \
                   $(if $(wildcard $(EDK2)/OvmfPkg/SmmControl2Dxe/SmiFeatures.c),OvmfPkg/SmmControl2Dxe/SmiFeatures.c)
 
 # Library instances as OVMF's DSC binds them (X64, SMM_REQUIRE), archived
-# so that only the members something references are linked.
+# so that only the members something references are linked. QemuFwCfgS3Lib
+# is ours (firmware/compat/compat_fwcfg_s3.c): it records the S3 script.
 FW_LIB_INFS := \
   MdePkg/Library/BaseLib/BaseLib.inf \
   MdePkg/Library/BaseMemoryLib/BaseMemoryLib.inf \
@@ -90,7 +97,6 @@ FW_LIB_INFS := \
   $(call fw_first,MdePkg/Library/TdxLib/TdxLib.inf) \
   UefiCpuPkg/Library/BaseXApicX2ApicLib/BaseXApicX2ApicLib.inf \
   $(call fw_first,UefiCpuPkg/Library/BaseUefiCpuLib/BaseUefiCpuLib.inf) \
-  $(call fw_first,OvmfPkg/Library/QemuFwCfgS3Lib/BaseQemuFwCfgS3LibNull.inf) \
   $(call fw_first,MdePkg/Library/DxeHobLib/DxeHobLib.inf)
 FW_LIB_INFS := $(strip $(FW_LIB_INFS))
 
@@ -198,7 +204,29 @@ $(FW_ELF): $(FW_MODULE_OBJS) $(FW_OWN_OBJS) $(FW_LIBS) $(FW_FALLBACK_LIB) $(FW_O
 	  -Wl,--start-group $(FW_LIBS) $(FW_FALLBACK_LIB) -Wl,--end-group
 	@undef=$$(nm -u $@); if [ -n "$$undef" ]; then echo "$@: undefined symbols:"; echo "$$undef"; rm -f $@; exit 1; fi
 
-firmware-elf: $(FW_ELF)
+# --- the no-SMM image ----------------------------------------------------------
+# OVMF built without SMM_REQUIRE has no SmmAccess, SmmControl2Dxe,
+# PiSmmCpuDxeSmm or CpuHotplugSmm: only the boot path's non-SMM files,
+# compiled with SMMHP_NO_SMM (and PcdSmmSmramRequire FALSE), our layer,
+# and the upstream libraries they call. No driver objects are linked.
+FW_NOSMM_CORE := $(wildcard $(addprefix $(FW_CORE_DIR)/,boot.c boot_mp.c chipset.c cpu_count.c))
+FW_NOSMM_OBJS := $(patsubst %,$(FW_OBJ)/nosmm/%.o,$(wildcard firmware/compat/*.c) $(FW_NOSMM_CORE)) \
+                 $(FW_OBJ)/own/$(FW_CORE_DIR)/boot_entry.nasm.o $(FW_OBJ)/gen/AutoGen.c.o
+$(FW_OBJ)/nosmm/%.c.o: %.c firmware/compat/AutoGen.h $(FW_OBJ)/gen/AutoGenGuids.h
+	@mkdir -p $(@D)
+	@echo "  CC [nosmm] $*.c"
+	$(Q)$(FW_CC) $(FW_OWN_CFLAGS) -DSMMHP_NO_SMM -DSMMHP_SMM_REQUIRE=0 -MMD -MP -c $< -o $@
+
+$(FW_NOSMM_ELF): $(FW_NOSMM_OBJS) $(FW_LIBS) $(FW_FALLBACK_LIB) $(FW_OBJ)/fw.ld $(FW_DIR)/edk2-tree
+	@echo "  LD $@"
+	$(Q)$(FW_CC) -nostdlib -static -no-pie -Wl,-T,$(FW_OBJ)/fw.ld \
+	  -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack \
+	  -Wl,-Map,$(FW_NOSMM_MAP) -Wl,--cref -o $@ \
+	  $(FW_NOSMM_OBJS) -Wl,--start-group $(FW_LIBS) $(FW_FALLBACK_LIB) -Wl,--end-group
+	@undef=$$(nm -u $@); if [ -n "$$undef" ]; then echo "$@: undefined symbols:"; echo "$$undef"; rm -f $@; exit 1; fi
+
+# A stub FW_CORE_DIR without boot.c links only the SMM image.
+firmware-elf: $(FW_ELF) $(if $(filter %/boot.c,$(FW_NOSMM_CORE)),$(FW_NOSMM_ELF))
 
 # Every symbol the linked upstream objects import, and which object
 # provides it (from the link map's cross-reference table).
@@ -208,6 +236,6 @@ firmware-syms: firmware
 -include $(shell find $(FW_OBJ) -name '*.d' 2>/dev/null)
 
 else
-firmware-elf firmware-syms $(FW_ELF):
+firmware-elf firmware-syms $(FW_ELF) $(FW_NOSMM_ELF):
 	@echo "firmware: no edk2 tree at EDK2=$(EDK2) (run 'make firmware' to fetch one, or set EDK2=/path)" >&2; exit 2
 endif

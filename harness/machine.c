@@ -10,6 +10,7 @@
 
 #include "smmhp/mailbox.h"
 #include "smmhp/ports.h"
+#include "upstream_fns.h"
 
 #define NPAGES (SMMHP_RAM_SIZE >> 12)
 
@@ -84,6 +85,7 @@ static void cb_s3(void *opaque)
 {
   struct machine *m = opaque;
   machine_event(m, "s3_requested");
+  m->s3_pending = true;     /* the run loop suspends the machine (s3.c) */
   m->stop_requested = true;
 }
 
@@ -197,7 +199,7 @@ int machine_init(struct machine *m, const struct machine_config *cfg)
   m->chipset.views_changed = cb_views_changed;
   m->chipset.s3 = cb_s3;
   m->chipset.opaque = m;
-  return 0;
+  return s3_machine_init(m);
 }
 
 void machine_free(struct machine *m)
@@ -217,6 +219,7 @@ void machine_free(struct machine *m)
     free(m->dirty_list[vw]);
   }
   cpuhp_free(&m->cpuhp);
+  upstream_fns_free(m->upfns);
   if (m->fw_loaded)
     elfimage_free(&m->fw);
   if (m->os_loaded)
@@ -240,12 +243,15 @@ int machine_load_firmware(struct machine *m, const char *fw_elf, const char *os_
   if (elfimage_open(&m->os, os_elf, err, errlen))
     return -1;
   m->os_loaded = true;
+  if (!(m->upfns = upstream_fns_open(fw_elf, NULL, err, errlen)))
+    return -1;
   if (elfimage_load(&m->fw, m->ram, SMMHP_RAM_SIZE, err, errlen) ||
       elfimage_load(&m->os, m->ram, SMMHP_RAM_SIZE, err, errlen))
     return -1;
   struct smmhp_platform_info *pi = (void *)(m->ram + SMMHP_PLATFORM_INFO_ADDR);
   pi->magic = SMMHP_PLATFORM_INFO_MAGIC;
   pi->os_entry = (uint32_t)m->os.entry;
+  s3_platform_info(m);
   return 0;
 }
 
@@ -305,43 +311,69 @@ static bool sym_in_image(const struct elfimage *img, uint64_t addr, char *buf, s
   return false;
 }
 
-/* Code the firmware copies at run time, named after its template. */
-static bool sym_in_copy(struct machine *m, const struct elfimage *img, const char *start,
-                        const char *end, uint64_t base, uint64_t addr, char *buf, size_t len)
+/* Code the firmware copies at run time: the template's link address for
+ * addr if the copy at base still matches the template, else 0. */
+static uint64_t copy_origin(struct machine *m, const struct elfimage *img, const char *start,
+                            const char *end, uint64_t base, uint64_t addr)
 {
   const struct elfsym *a = elfimage_find(img, start), *b = elfimage_find(img, end);
   if (!a || !b || b->addr <= a->addr)
-    return false;
+    return 0;
   uint64_t size = b->addr - a->addr;
   if (addr < base || addr >= base + size || base + size > SMMHP_RAM_SIZE)
-    return false;
+    return 0;
   const uint8_t *t = elfimage_bytes(img, a->addr, size);
   if (!t || memcmp(m->ram + base, t, size))
-    return false;
-  const struct elfsym *s = elfimage_lookup(img, a->addr + (addr - base));
-  snprintf(buf, len, "%s+0x%" PRIx64 "@0x%" PRIx64, s->name, a->addr + (addr - base) - s->addr, base);
-  return true;
+    return 0;
+  return a->addr + (addr - base);
+}
+
+/* The run-time copies the symbolizer knows; the fourth needs a tile. */
+static uint64_t find_copy(struct machine *m, uint64_t addr, const struct elfimage **img, uint64_t *base)
+{
+  uint64_t page = addr & ~0xFFFull, o;
+  uint64_t tile = addr >= SMMHP_SMBASE_TILES
+                    ? SMMHP_SMBASE_TILES + (addr - SMMHP_SMBASE_TILES) / SMMHP_SMBASE_TILE_SIZE * SMMHP_SMBASE_TILE_SIZE
+                    : 0;
+  *img = &m->fw;
+  /* upstream NASM: the size word directly follows each template */
+  if ((o = copy_origin(m, &m->fw, "mFirstSmiHandler", "mFirstSmiHandlerSize", *base = 0x38000, addr)) ||
+      (o = copy_origin(m, &m->fw, "smmhp_reloc_handler", "smmhp_reloc_handler_end", *base = 0x38000, addr)) ||
+      (o = copy_origin(m, &m->fw, "mPostSmmPen", "mPostSmmPenSize", *base = page, addr)) ||
+      (tile && (o = copy_origin(m, &m->fw, "smmhp_smi_stub", "smmhp_smi_stub_gdtr", *base = tile, addr))) ||
+      (o = copy_origin(m, &m->fw, "smmhp_ap_park", "smmhp_lock_and_go", *base = 0x4000, addr)) ||
+      (o = copy_origin(m, &m->fw, "smmhp_lock_and_go", "smmhp_lock_and_go_end", *base = 0x4100, addr)))
+    return o;
+  *img = &m->os;
+  if (m->os_loaded && (o = copy_origin(m, &m->os, "os_ap_trampoline", "os_ap_trampoline_online_base",
+                                       *base = SMMHP_OS_SIPI_VECTOR, addr)))
+    return o;
+  return 0;
+}
+
+uint64_t machine_copy_origin(struct machine *m, uint64_t addr)
+{
+  const struct elfimage *img;
+  uint64_t base;
+  if (!m->fw_loaded)
+    return 0;
+  uint64_t o = find_copy(m, addr, &img, &base);
+  return img == &m->fw ? o : 0;
 }
 
 void machine_symbolize(struct machine *m, uint64_t addr, char *buf, size_t len)
 {
+  const struct elfimage *img;
+  uint64_t base, o;
+
   snprintf(buf, len, "0x%" PRIx64, addr);
   if (!m->fw_loaded)
     return;
-  uint64_t page = addr & ~0xFFFull;
-  uint64_t tile = addr >= SMMHP_SMBASE_TILES
-                    ? SMMHP_SMBASE_TILES + (addr - SMMHP_SMBASE_TILES) / SMMHP_SMBASE_TILE_SIZE * SMMHP_SMBASE_TILE_SIZE
-                    : 0;
-  /* upstream NASM: the size word directly follows each template */
-  if (sym_in_copy(m, &m->fw, "mFirstSmiHandler", "mFirstSmiHandlerSize", 0x38000, addr, buf, len) ||
-      sym_in_copy(m, &m->fw, "smmhp_reloc_handler", "smmhp_reloc_handler_end", 0x38000, addr, buf, len) ||
-      sym_in_copy(m, &m->fw, "mPostSmmPen", "mPostSmmPenSize", page, addr, buf, len) ||
-      (tile && sym_in_copy(m, &m->fw, "smmhp_smi_stub", "smmhp_smi_stub_gdtr", tile, addr, buf, len)) ||
-      sym_in_copy(m, &m->fw, "smmhp_ap_park", "smmhp_lock_and_go", 0x4000, addr, buf, len) ||
-      sym_in_copy(m, &m->fw, "smmhp_lock_and_go", "smmhp_lock_and_go_end", 0x4100, addr, buf, len) ||
-      (m->os_loaded && sym_in_copy(m, &m->os, "os_ap_trampoline", "os_ap_trampoline_online_base",
-                                   SMMHP_OS_SIPI_VECTOR, addr, buf, len)))
+  if ((o = find_copy(m, addr, &img, &base))) {
+    const struct elfsym *s = elfimage_lookup(img, o);
+    snprintf(buf, len, "%s+0x%" PRIx64 "@0x%" PRIx64, s->name, o - s->addr, base);
     return;
+  }
   if (sym_in_image(&m->fw, addr, buf, len))
     return;
   if (m->os_loaded)

@@ -83,6 +83,7 @@ struct machine_config {
 
 struct special_hooks;
 struct block_cache;
+struct upstream_fns;
 
 struct machine {
   struct machine_config cfg;
@@ -103,6 +104,7 @@ struct machine {
 
   struct elfimage fw, os;
   bool fw_loaded, os_loaded;
+  struct upstream_fns *upfns;          /* upstream functions executed (upstream_fns.h) */
 
   /* events, log and trace hash */
   struct evsink ev;                    /* structured events (hashed, matched) */
@@ -128,6 +130,7 @@ struct machine {
   uint64_t budget_end;
   int phase;                           /* enum smmhp_phase reported by firmware */
   bool os_ready;
+  bool s3_pending;                     /* PM1_CNT asked for S3: the run loop suspends (s3.c) */
 
   /* translation bookkeeping */
   uint32_t *page_gen;                  /* bumped when a page holding code is written */
@@ -176,5 +179,7 @@ enum run_result machine_run(struct machine *m, run_until_fn done, void *arg, uin
 
 /* symbolization: "Symbol+0xOFF" for any guest address, copies included */
 void machine_symbolize(struct machine *m, uint64_t addr, char *buf, size_t len);
+/* firmware link address of code the firmware copied to addr, or 0 */
+uint64_t machine_copy_origin(struct machine *m, uint64_t addr);
 
 #endif

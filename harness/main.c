@@ -2,7 +2,6 @@
  * `smmhp bench SCENARIO [--runs N]`. */
 #include <errno.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,14 +10,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli_matrix.h"
 #include "dev_smi_features.h"
 #include "machine.h"
 #include "runner.h"
 #include "scenario.h"
+#include "scenario_machine.h"
 
 struct options {
   const char *scenario, *log_path, *trace_path;
-  char fw[PATH_MAX], os[PATH_MAX];
+  char fw[PATH_MAX], fw_nosmm[PATH_MAX], os[PATH_MAX];
+  bool fw_given;
   bool quiet, seed_given;
   uint64_t seed;
   unsigned runs;
@@ -29,8 +31,11 @@ static void usage(FILE *f)
   fprintf(f,
           "usage: smmhp run SCENARIO [options]\n"
           "       smmhp bench SCENARIO [--runs N] [--fw ELF] [--os ELF]\n"
+          "       smmhp matrix --release VERSION [options]   (smmhp matrix --help)\n"
           "  --seed N          scheduler seed (overrides the scenario's `seed`)\n"
-          "  --fw ELF          firmware image (default: fw/smmhp-fw.elf beside smmhp)\n"
+          "  --fw ELF          firmware image for every scenario (default: fw/smmhp-fw.elf\n"
+          "                    beside smmhp, fw/smmhp-fw-nosmm.elf for `machine ... smm=off`)\n"
+          "  --fw-nosmm ELF    firmware image for smm=off scenarios when --fw is not given\n"
           "  --os ELF          OS actor image (default: os/smmhp-os.elf beside smmhp)\n"
           "  --log FILE        write the event log to FILE instead of stdout\n"
           "  --quiet           no event log, only the summary\n"
@@ -42,18 +47,6 @@ static void usage(FILE *f)
 static void log_line(void *ctx, const char *line)
 {
   fprintf((FILE *)ctx, "%s\n", line);
-}
-
-static void default_path(char *out, size_t len, const char *rel)
-{
-  char self[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n <= 0) {
-    snprintf(out, len, "build/%s", rel);
-    return;
-  }
-  self[n] = '\0';
-  snprintf(out, len, "%s/%s", dirname(self), rel);
 }
 
 static int parse_u64(const char *s, uint64_t *v)
@@ -69,12 +62,13 @@ static int parse_u64(const char *s, uint64_t *v)
 
 static int parse_options(const char *cmd, int argc, char **argv, struct options *o)
 {
-  static const char *const with_value[] = { "--seed", "--fw", "--os", "--log", "--trace-file", "--runs" };
+  static const char *const with_value[] = { "--seed", "--fw", "--fw-nosmm", "--os", "--log", "--trace-file", "--runs" };
 
   memset(o, 0, sizeof *o);
   o->runs = 20;
-  default_path(o->fw, sizeof o->fw, "fw/smmhp-fw.elf");
-  default_path(o->os, sizeof o->os, "os/smmhp-os.elf");
+  path_beside_self(o->fw, sizeof o->fw, "fw/smmhp-fw.elf");
+  path_beside_self(o->fw_nosmm, sizeof o->fw_nosmm, "fw/smmhp-fw-nosmm.elf");
+  path_beside_self(o->os, sizeof o->os, "os/smmhp-os.elf");
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
     bool needs = false;
@@ -98,6 +92,9 @@ static int parse_options(const char *cmd, int argc, char **argv, struct options 
       }
     } else if (!strcmp(a, "--fw")) {
       snprintf(o->fw, sizeof o->fw, "%s", argv[++i]);
+      o->fw_given = true;
+    } else if (!strcmp(a, "--fw-nosmm")) {
+      snprintf(o->fw_nosmm, sizeof o->fw_nosmm, "%s", argv[++i]);
     } else if (!strcmp(a, "--os")) {
       snprintf(o->os, sizeof o->os, "%s", argv[++i]);
     } else if (!strcmp(a, "--log")) {
@@ -124,6 +121,13 @@ static int parse_options(const char *cmd, int argc, char **argv, struct options 
   return 0;
 }
 
+/* The firmware the scenario's machine boots: `smm=off` means OVMF built
+ * without SMM_REQUIRE (docs/nosmm-and-sev.md), unless --fw says otherwise. */
+static const char *fw_for(const struct options *o, const struct scenario *s)
+{
+  return !o->fw_given && !s->machine.smm ? o->fw_nosmm : o->fw;
+}
+
 /* Parse the scenario and check the firmware images exist: 0 or exit 2. */
 static int load_scenario(const struct options *o, struct scenario *s)
 {
@@ -133,9 +137,10 @@ static int load_scenario(const struct options *o, struct scenario *s)
     fprintf(stderr, "%s\n", err.text);
     return 2;
   }
-  if (access(o->fw, R_OK) || access(o->os, R_OK)) {
+  const char *fw = fw_for(o, s);
+  if (access(fw, R_OK) || access(o->os, R_OK)) {
     fprintf(stderr, "smmhp: missing firmware image: %s (build it with `make firmware`, or pass --fw/--os)\n",
-            access(o->fw, R_OK) ? o->fw : o->os);
+            access(fw, R_OK) ? fw : o->os);
     return 2;
   }
   return 0;
@@ -144,36 +149,11 @@ static int load_scenario(const struct options *o, struct scenario *s)
 /* A machine for one run of the scenario: 0, 2 (bad image) or 3. */
 static int make_machine(const struct options *o, const struct scenario *s, struct machine **out)
 {
-  struct machine_config cfg = {
-    .boot_cpus = s->machine.boot_cpus,
-    .possible_cpus = s->machine.possible_cpus,
-    .smm = s->machine.smm,
-    .accel = s->machine.accel == SCN_ACCEL_TCG ? ACCEL_TCG : ACCEL_KVM,
-    .sev = s->machine.sev,
-    .seed = o->seed_given ? o->seed : s->seed,
-    .budget = s->budget,
-    .smi_host_features = SMI_F_ALL,
-  };
   char msg[512];
-  struct machine *m = calloc(1, sizeof *m);
-
-  *out = m;
-  if (!m || machine_init(m, &cfg)) {
-    fprintf(stderr, "smmhp: internal error: cannot set up the machine\n");
-    return 3;
-  }
-  if (machine_load_firmware(m, o->fw, o->os, msg, sizeof msg)) {
+  int rc = scenario_machine_new(s, fw_for(o, s), o->os, o->seed_given, o->seed, out, msg, sizeof msg);
+  if (rc)
     fprintf(stderr, "smmhp: %s\n", msg);
-    return 2;
-  }
-  return 0;
-}
-
-static void drop_machine(struct machine *m)
-{
-  if (m)
-    machine_free(m);
-  free(m);
+  return rc;
 }
 
 static int cmd_run(int argc, char **argv)
@@ -216,7 +196,7 @@ out:
     fclose(logf);
   if (tracef)
     fclose(tracef);
-  drop_machine(m);
+  scenario_machine_free(m);
   scenario_free(&s);
   return rc;
 }
@@ -269,7 +249,7 @@ static int cmd_bench(int argc, char **argv)
       }
       hash = m->trace_hash;
     }
-    drop_machine(m);
+    scenario_machine_free(m);
     t[i] = cpu_seconds() - t0;
   }
   if (!rc) {
@@ -296,6 +276,8 @@ int main(int argc, char **argv)
     return cmd_run(argc - 2, argv + 2);
   if (argc >= 2 && !strcmp(argv[1], "bench"))
     return cmd_bench(argc - 2, argv + 2);
+  if (argc >= 2 && !strcmp(argv[1], "matrix"))
+    return cmd_matrix(argc - 2, argv + 2);
   if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))) {
     usage(stdout);
     return 0;

@@ -136,6 +136,8 @@ int matrix_load(struct matrix *mx, const char *cases_dir, const char *expect_pat
       snprintf(cur->reason, sizeof cur->reason, "%s", trim(s + 7));
     } else if (!strncmp(s, "ref:", 4)) {
       snprintf(cur->ref, sizeof cur->ref, "%s", trim(s + 4));
+    } else if (!strncmp(s, "note:", 5)) {
+      snprintf(cur->note, sizeof cur->note, "%s", trim(s + 5));
     } else {
       /* a scenario-language line; keep line numbers mappable */
       if (!cur->expect_line0)
@@ -217,10 +219,12 @@ void matrix_print_table(const struct matrix *mx, FILE *out)
             c->expected ? c->expected : "?", c->passed ? "ok" : "FAIL", c->seconds * 1e3,
             c->deciding[0] ? c->deciding : "-");
     if (c->reason[0])
-      fprintf(out, "%-26s   known: %s%s%s\n", "", c->reason, c->ref[0] ? " [" : "", c->ref[0] ? c->ref : "");
-    if (c->reason[0] && c->ref[0])
-      fputs("]\n", out);
-    fprintf(out, "%-26s   upstream: %s\n", "", c->upstream[0] ? c->upstream : "none (platform only)");
+      fprintf(out, "%-26s   known: %s\n", "", c->reason);
+    if (c->ref[0])
+      fprintf(out, "%-26s   ref: %s\n", "", c->ref);
+    if (c->note[0])
+      fprintf(out, "%-26s   note: %s\n", "", c->note);
+    fprintf(out, "%-26s   upstream: %s\n", "", c->upstream[0] ? c->upstream : "not recorded");
   }
   fprintf(out, "matrix %s: %zu of %zu cases as expected\n", mx->release, passed, mx->ncases);
 }

@@ -27,7 +27,7 @@ struct matrix_case {
   char *text;               /* case file + expectation lines, for the parser */
   int case_lines;           /* lines of text that came from the case file */
   int expect_line0;         /* first expectation line's line in the expectations file */
-  char reason[256], ref[256];
+  char reason[256], ref[256], note[256];
   /* results */
   const char *verdict;
   const char *expected;

@@ -20,6 +20,7 @@
 #include "insn_scan.h"
 #include "invariants.h"
 #include "smmhp/ports.h"
+#include "upstream_fns.h"
 
 #define UNTIL_NEVER 0xFFFFFFFFFFFFFFF0ull
 #define BCACHE_SIZE 65536u
@@ -264,6 +265,7 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
                             .gen1 = m->page_gen[p1], .ninsn = (uint16_t)sr.ninsn,
                             .view = (uint8_t)vw, .valid = 1 };
     m->code_page[p0] = m->code_page[p1] = 1;
+    upstream_fns_block(m, addr);
     if (added) {
       /* hooks only apply to code translated after they were added */
       uc_ctl_remove_cache(uc, addr, addr + size);

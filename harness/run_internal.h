@@ -41,6 +41,11 @@ bool addr_in_smram(struct machine *m, uint64_t addr);
 bool smram_window_locked(struct machine *m);
 bool tseg_closed(struct machine *m);
 
+/* s3.c: S3 suspend + immediate wake (a system reset, RAM kept) */
+int s3_machine_init(struct machine *m);   /* fw_cfg etc/system-states */
+void s3_platform_info(struct machine *m); /* os_resume_entry for the firmware */
+int s3_cycle(struct machine *m, char *err, size_t errlen);
+
 /* checks.c: invariants evaluated on the live machine */
 void check_smm_fetch(struct machine *m, struct vcpu *v, uint64_t addr, uint32_t size);
 void check_smram_write(struct machine *m, struct vcpu *v, uint64_t addr, unsigned size);

@@ -12,6 +12,7 @@
 #include "mutate.h"
 #include "run_internal.h"
 #include "smmhp/mailbox.h"
+#include "upstream_fns.h"
 
 #include <stdarg.h>
 
@@ -55,6 +56,35 @@ static bool settled(struct machine *m)
   return true;
 }
 
+struct until { run_until_fn done; void *arg; };
+
+static bool done_or_s3(struct machine *m, void *arg)
+{
+  struct until *u = arg;
+  return m->s3_pending || u->done(m, u->arg);
+}
+
+/* machine_run, serving S3 requests as they come: PM1_CNT stops the
+ * machine at the OUT, the system sleeps and wakes at once (s3.c), and the
+ * same goal is then pursued with the budget left. */
+static enum run_result run_until(struct machine *m, run_until_fn done, void *arg, uint64_t budget)
+{
+  struct until u = { done, arg };
+  uint64_t end = m->retired + budget;
+  char err[256];
+
+  for (;;) {
+    enum run_result rr = machine_run(m, done_or_s3, &u, end > m->retired ? end - m->retired : 0);
+    if (rr != RUN_DONE || !m->s3_pending)
+      return rr;
+    if (s3_cycle(m, err, sizeof err)) {
+      machine_event(m, "s3_failed reason=\"%s\"", err);
+      m->fatal = true;
+      return RUN_FATAL;
+    }
+  }
+}
+
 static bool os_done(struct machine *m, void *arg)
 {
   (void)arg;
@@ -85,7 +115,7 @@ static enum run_result os_command(struct machine *m, uint32_t cmd, uint32_t a0, 
   mb->arg0 = a0;
   mb->arg1 = a1;
   mb->seq = mb->seq + 1;
-  return machine_run(m, os_done, NULL, budget);
+  return run_until(m, os_done, NULL, budget);
 }
 
 static void fail_step(struct runner *r, const struct scenario_step *st, enum run_result rr)
@@ -115,7 +145,7 @@ static enum run_result run_step(struct runner *r, const struct scenario_step *st
       r->internal_error = true;
       return RUN_FATAL;
     }
-    return machine_run(m, booted, NULL, budget);
+    return run_until(m, booted, NULL, budget);
   case SCN_DEVICE_ADD: {
     unsigned slot = (unsigned)scenario_step_u64(st, "slot", 0);
     uint64_t apic = scenario_step_u64(st, "apic", slot);
@@ -156,6 +186,8 @@ static enum run_result run_step(struct runner *r, const struct scenario_step *st
     return os_command(m, SMMHP_OS_ONLINE, (uint32_t)scenario_step_u64(st, "apic", 0), 0, budget);
   case SCN_OS_APM:
     return os_command(m, SMMHP_OS_APM, (uint32_t)scenario_step_u64(st, "value", 0), 0, budget);
+  case SCN_OS_S3:
+    return os_command(m, SMMHP_OS_S3, 0, 0, budget);
   case SCN_OS_CEJ0:
     return os_command(m, SMMHP_OS_CEJ0, (uint32_t)scenario_step_u64(st, "slot", 0), 0, budget);
   case SCN_OS_OFFLINE:
@@ -249,7 +281,7 @@ int runner_execute(struct runner *r)
     }
   }
   if (!m->hang && !m->fatal) {
-    enum run_result rr = machine_run(m, quiet, NULL, SETTLE_BUDGET);
+    enum run_result rr = run_until(m, quiet, NULL, SETTLE_BUDGET);
     if (rr != RUN_DONE) {
       m->hang = true;
       machine_event(m, "settle_hang reason=%s", rr == RUN_STUCK ? "no_cpu_can_run" : "budget_exhausted");
@@ -262,6 +294,8 @@ int runner_execute(struct runner *r)
       machine_event(m, "cpu_final cpu=%u apic=%u smbase=0x%x relocated=%d smm_entries=%" PRIu64
                     " instructions=%" PRIu64, i, v->apic_id, v->smbase, v->relocated, v->smm_entries, v->insns);
   }
+
+  upstream_fns_report(m, r->out);
 
   const char *vname;
   enum scenario_verdict verdict = run_verdict(m, &vname);

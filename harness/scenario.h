@@ -15,7 +15,7 @@
 
 /* Every statement kind. Machine, seed, budget and mutate configure the
  * run, the expect* kinds state what it must show, and every other kind
- * (today SCN_BOOT..SCN_OS_POKE) is a step in struct scenario.steps. */
+ * (today SCN_BOOT..SCN_OS_S3) is a step in struct scenario.steps. */
 enum scenario_kind {
   SCN_MACHINE,
   SCN_SEED,
@@ -31,6 +31,7 @@ enum scenario_kind {
   SCN_OS_CEJ0,
   SCN_OS_OFFLINE,
   SCN_OS_POKE,
+  SCN_OS_S3,
   SCN_EXPECT,
   SCN_EXPECT_NOT,
   SCN_EXPECT_VERDICT,

@@ -55,6 +55,7 @@ const struct scn_stmt_spec scn_stmt_table[] = {
     { REQ_INT("apic", 0, APIC_MAX) } },
   { SCN_OS_POKE, "os poke", "os poke addr=A byte=B", false,
     { REQ_INT("addr", 0, U32_MAX), REQ_INT("byte", 0, 0xFF) } },
+  { SCN_OS_S3, "os s3", "os s3", false, { { 0 } } },
   { SCN_EXPECT, "expect", "expect EVENTKEY [field=value ...]", true,
     { POS("key", SCN_VT_KEY) } },
   { SCN_EXPECT_NOT, "expect-not", "expect-not EVENTKEY [field=value ...]", true,

@@ -30,16 +30,37 @@ def run(cmd):
     return passed, failed
 
 
+MATRIX = re.compile(r"^matrix (\S+): (\d+) of (\d+) cases as expected")
+
+
+def run_matrix(cmd):
+    """The matrix counts one test per case."""
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    sys.stdout.write(proc.stdout)
+    for line in proc.stdout.splitlines():
+        m = MATRIX.match(line)
+        if m:
+            ok, total = int(m.group(2)), int(m.group(3))
+            return ok, total - ok
+    return 0, 1
+
+
 def main(argv):
+    """check.py UNITS... -- SCENARIO ARGS... [-- MATRIX COMMAND...]"""
     if "--" not in argv:
-        print("usage: check.py UNIT_BINARIES... -- SCENARIO_PATHS...", file=sys.stderr)
+        print("usage: check.py UNIT_BINARIES... -- SCENARIO_ARGS... [-- MATRIX_COMMAND...]", file=sys.stderr)
         return 2
     i = argv.index("--")
-    units, scenarios = argv[:i], argv[i + 1:]
+    units, rest = argv[:i], argv[i + 1:]
+    matrix = []
+    if "--" in rest:
+        j = rest.index("--")
+        rest, matrix = rest[:j], rest[j + 1:]
     p1, f1 = run([sys.executable, "tests/run_unit.py"] + units)
-    p2, f2 = run([sys.executable, "tests/run_scenarios.py", "-j", "2"] + scenarios)
-    print(f"{p1 + p2} passed, {f1 + f2} failed")
-    return 0 if f1 + f2 == 0 else 1
+    p2, f2 = run([sys.executable, "tests/run_scenarios.py", "-j", "2"] + rest)
+    p3, f3 = run_matrix(matrix) if matrix else (0, 0)
+    print(f"{p1 + p2 + p3} passed, {f1 + f2 + f3} failed")
+    return 0 if f1 + f2 + f3 == 0 else 1
 
 
 if __name__ == "__main__":

@@ -4,8 +4,14 @@
  * (TSEG), SmmControl2Dxe (SMI enable and lock, SMI feature negotiation),
  * PiSmmCpuDxeSmm (SMM core, SMBASE relocation), PiSmmIpl/PiSmmCore (SMM
  * driver dispatch), SmmAccess at ReadyToLock (close and lock), then the
- * OS. */
+ * OS.
+ *
+ * Built with SMMHP_NO_SMM (smmhp-fw-nosmm.elf) this is OVMF without
+ * SMM_REQUIRE: no SmmAccess, SmmControl2Dxe or PiSmmCpuDxeSmm exist, so
+ * nothing is negotiated, relocated or locked; the CPU counts and PMBASE
+ * remain (docs/nosmm-and-sev.md). */
 #include "core.h"
+#include "s3.h"
 #include <Library/BaseMemoryLib.h>
 #include <IndustryStandard/Q35MchIch9.h>
 
@@ -21,13 +27,14 @@ typedef VOID (__attribute__ ((sysv_abi)) *LOCK_AND_GO)(
 
 VOID __attribute__ ((noreturn)) smmhp_boot_main (VOID);
 
+#ifndef SMMHP_NO_SMM
 /* OvmfPkg/SmmAccess/SmramInternal.c SmramAccessLock (2022.11), run from
  * low RAM because TSEG, where this image lives, disappears from the
  * non-SMM view once T_EN is set: ESMRAMC.T_EN, SMRAM.D_LCK (D_OPEN
  * cleared, as the platform model wants), MCH 0x9C = LCK if the feature
  * was found. boot_entry.nasm smmhp_lock_and_go also reports LOCKED and OS
  * and jumps to the OS actor. */
-STATIC VOID __attribute__ ((noreturn))
+VOID __attribute__ ((noreturn))
 LockAndStartOs (UINT32 OsEntry)
 {
   UINTN        Size;
@@ -47,6 +54,22 @@ LockAndStartOs (UINT32 OsEntry)
   __builtin_unreachable ();
 }
 
+#else
+/* Without SMM the image stays visible (there is no TSEG to close): report
+ * OS and jump, on the boot stack the OS actor replaces at once. The boot
+ * APs are parked first, as MpInitLib has them before DXE ends. */
+STATIC VOID __attribute__ ((noreturn))
+StartOs (UINT32 OsEntry)
+{
+  STATIC UINT32  ApicIds[SMMHP_MAX_CPUS];
+
+  smmhp_collect_boot_cpus (ApicIds, SMMHP_MAX_CPUS);
+  compat_report_phase (SMMHP_PHASE_OS);
+  ((VOID (*)(VOID))(UINTN)OsEntry)();
+  __builtin_unreachable ();
+}
+#endif
+
 VOID
 smmhp_boot_main (VOID)
 {
@@ -59,11 +82,19 @@ smmhp_boot_main (VOID)
 
   Platform = (struct smmhp_platform_info *)(UINTN)SMMHP_PLATFORM_INFO_ADDR;
   ASSERT (Platform->magic == SMMHP_PLATFORM_INFO_MAGIC);
+#ifdef SMMHP_NO_SMM
+  DEBUG ((DEBUG_INFO, "smmhp: platform boot without SMM\n"));
+#else
   DEBUG ((DEBUG_INFO, "smmhp: platform SMM core boot\n"));
+#endif
 
   smmhp_max_cpu_count_init ();
   smmhp_chipset_init ();
-  NegotiateSmiFeatures ();
+#ifdef SMMHP_NO_SMM
+  (VOID)Status;
+  StartOs (Platform->os_entry);
+#else
+  smmhp_s3_boot_init (NegotiateSmiFeatures ());
   compat_report_phase (SMMHP_PHASE_NEGOTIATED);
 
   smmhp_smm_init ();
@@ -72,6 +103,8 @@ smmhp_boot_main (VOID)
   Status = smmhp_dispatch_smm_drivers ();
   DEBUG ((DEBUG_INFO, "smmhp: SMM drivers dispatched (CpuHotplugSmm: %r)\n", Status));
   compat_report_phase (SMMHP_PHASE_SMM_READY);
+  smmhp_s3_boot_save ();
 
   LockAndStartOs (Platform->os_entry);
+#endif
 }

@@ -152,11 +152,21 @@ InitSmiEnable (VOID)
   }
 }
 
+/* Without SMM_REQUIRE, PlatformPei skips the Q35 SMRAM probes
+ * (Platform.c InitializePlatform, 2022.11) and neither SmmAccessPei nor
+ * SmmControl2Dxe is in the firmware: PMBASE is all that remains. */
 VOID
 smmhp_chipset_init (VOID)
 {
+#ifdef SMMHP_NO_SMM
+  (VOID)ProbeSmramAtDefaultSmbase; /* compiled, never run */
+  (VOID)InitTseg;
+  (VOID)InitSmiEnable;
+  InitPmBase ();
+#else
   ProbeSmramAtDefaultSmbase ();
   InitTseg ();
   InitPmBase ();
   InitSmiEnable ();
+#endif
 }

@@ -135,6 +135,9 @@ VOID SmmRelocateBases (VOID);
 
 /* features.c: OVMF SmmCpuFeaturesLib / SmmCpuPlatformHookLibQemu rules. */
 VOID       InitCpuHotEjectData (VOID);
+VOID       smmhp_install_hob_list (VOID);
+/* Close and lock SMRAM from low RAM, then jump to Entry (boot.c). */
+VOID __attribute__ ((noreturn)) LockAndStartOs (UINT32 Entry);
 VOID       SmmCpuFeaturesRendezvousExit (UINTN CpuIndex);
 EFI_STATUS PlatformSmmBspElection (BOOLEAN *IsBsp);
 

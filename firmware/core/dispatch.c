@@ -25,6 +25,7 @@ smmhp_smm_core_entry (EFI_MM_ENTRY_CONTEXT *Context)
   gMmst->CpuSaveState          = Context->CpuSaveState;
 
   if (smmhp_dispatch_pending) {
+    smmhp_install_hob_list (); /* newer trees' HobLib needs it */
     /* EFI_UNSUPPORTED is a legitimate "not loaded" (no SMRAM at default
      * SMBASE, or a single possible CPU). */
     mDispatchStatus = CpuHotplugEntry ((EFI_HANDLE)&mImageHandle, compat_system_table ());

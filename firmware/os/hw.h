@@ -21,6 +21,18 @@ static inline void outl(uint16_t port, uint32_t v)
   __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port) : "memory");
 }
 
+static inline void outw(uint16_t port, uint16_t v)
+{
+  __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port) : "memory");
+}
+
+static inline uint16_t inw(uint16_t port)
+{
+  uint16_t v;
+  __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port) : "memory");
+  return v;
+}
+
 static inline uint8_t inb(uint16_t port)
 {
   uint8_t v;

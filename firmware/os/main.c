@@ -39,6 +39,9 @@ static uint32_t run_command(struct smmhp_mailbox *mb, uint32_t cmd)
     return 0;
   case SMMHP_OS_STA:
     return acpi_csta(mb->arg0);
+  case SMMHP_OS_S3:
+    os_s3_suspend(mb); /* completes from the waking vector (s3.c) */
+    return 0;
   default:
     svc_os_report(SMMHP_OS_EV_BAD_CMD, cmd);
     return SMMHP_OS_RESULT_BAD_CMD;
@@ -51,7 +54,12 @@ void os_main(void)
 
   ap_install_trampoline(mb);
   svc_os_report(SMMHP_OS_EV_READY, 0);
+  os_loop(mb);
+}
 
+/* The command loop; also where the OS continues after S3 (s3.c). */
+void os_loop(struct smmhp_mailbox *mb)
+{
   for (;;) {
     uint32_t seq = mb->seq;
     if (seq == mb->done_seq) {

@@ -20,6 +20,13 @@ void ap_install_trampoline(struct smmhp_mailbox *mb);
 void ap_online(struct smmhp_mailbox *mb, uint32_t apic_id);
 void ap_offline(struct smmhp_mailbox *mb, uint32_t apic_id);
 
+/* main.c: the mailbox command loop (never returns). */
+void os_loop(struct smmhp_mailbox *mb) __attribute__((noreturn));
+
+/* s3.c: suspend to S3 (never returns; the command completes after
+ * resume, from os_resume in resume.nasm). */
+void os_s3_suspend(struct smmhp_mailbox *mb) __attribute__((noreturn));
+
 /* ap_trampoline.nasm: 16-bit code copied to SMMHP_OS_SIPI_VECTOR. */
 extern const uint8_t os_ap_trampoline[];
 extern const uint8_t os_ap_trampoline_online_base[]; /* dword patched at install */

@@ -21,6 +21,8 @@ enum smmhp_os_cmd {
   SMMHP_OS_POKE = 6,        /* arg0 = address, arg1 = byte: OS writes memory (malicious actor) */
   SMMHP_OS_OST = 7,         /* arg0 = selector, arg1 = source event, arg2 = status: \_SB.CPUS.COST */
   SMMHP_OS_STA = 8,         /* arg0 = selector: \_SB.CPUS.CSTA; result = 0xF present, 0 absent */
+  SMMHP_OS_S3 = 9,          /* suspend to S3 (PM1_CNT SLP_TYP=1|SLP_EN); done after the OS resumed;
+                               result = APs brought back online */
 };
 
 /* Which QEMU generated the DSDT's CSCN (docs/os-actor.md). */
@@ -35,6 +37,7 @@ enum smmhp_os_event {
   SMMHP_OS_EV_READY = 0,          /* rcx = 0: OS actor started, polling the mailbox */
   SMMHP_OS_EV_DEVICE_CHECK = 1,   /* rcx = selector: Notify(Cxxx, 1) from CSCN */
   SMMHP_OS_EV_EJECT_REQUEST = 3,  /* rcx = selector: Notify(Cxxx, 3) from CSCN */
+  SMMHP_OS_EV_S3_RESUMED = 0x10,  /* rcx = APs re-onlined: the OS runs again after S3 */
   SMMHP_OS_EV_BAD_CMD = 0x100,    /* rcx = cmd: unknown command, result = ~0 */
 };
 
@@ -76,7 +79,9 @@ struct smmhp_platform_info {
   uint32_t os_entry;            /* OS actor entry point (BSP jumps there after boot) */
   uint32_t os_ap_entry;         /* OS actor AP entry (after the SIPI trampoline) */
   uint32_t reserved;
+  uint32_t os_resume_entry;     /* +0x10 OS waking vector: the S3 resume path jumps there (flat 64-bit) */
 };
+_Static_assert(__builtin_offsetof(struct smmhp_platform_info, os_resume_entry) == 0x10, "platform info layout");
 #define SMMHP_PLATFORM_INFO_MAGIC 0x504d4d53u /* "SMMP" */
 
 #endif

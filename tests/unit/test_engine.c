@@ -12,6 +12,7 @@
 
 #include "cpu_mode.h"
 #include "run_internal.h"
+#include "support/machine_fixture.h"
 
 #define CODE_ADDR 0x200000u
 
@@ -48,90 +49,39 @@ static void test_stale_translation_without_invalidation(void **state)
   uc_close(b);
 }
 
-struct fixture { struct machine m; };
-
 static int setup(void **state)
 {
-  struct fixture *f = calloc(1, sizeof *f);
-  struct machine_config cfg = { .boot_cpus = 1, .possible_cpus = 2, .smm = true, .seed = 1,
-                                .budget = 100000, .smi_host_features = 7 };
-  assert_int_equal(machine_init(&f->m, &cfg), 0);
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state)
-{
-  struct fixture *f = *state;
-  machine_free(&f->m);
-  free(f);
-  return 0;
-}
-
-/* Put vCPU `slot` in flat 64-bit mode at rip, in the given view. */
-static void start_flat(struct machine *m, unsigned slot, enum view vw, uint64_t rip)
-{
-  struct vcpu *v = &m->cpu[slot];
-  uc_engine *fresh, *uc = m->uc[vw];
-  uc_context *c;
-  if (v->state == VCPU_ABSENT)
-    assert_int_equal(machine_cpu_plug(m, slot, false), 0);
-  uc_open(UC_ARCH_X86, UC_MODE_64, &fresh);
-  uc_context_alloc(fresh, &c);
-  uc_context_save(fresh, c);
-  uc_close(fresh);
-  uc_context_restore(uc, c);
-  uc_context_free(c);
-  uint64_t rsp = 0x300000 - slot * 0x1000;
-  uc_reg_write(uc, UC_X86_REG_RIP, &rip);
-  uc_reg_write(uc, UC_X86_REG_RSP, &rsp);
-  uc_context_save(uc, v->ctx);
-  v->state = VCPU_RUN;
-  v->in_smm = vw == VIEW_SMM;
-}
-
-static bool cpu_halted(struct machine *m, void *arg)
-{
-  return m->cpu[(uintptr_t)arg].state == VCPU_HALTED;
-}
-
-static uint64_t rax_of(struct machine *m, unsigned slot)
-{
-  uint64_t rax = 0;
-  uc_engine *uc = m->uc[VIEW_NORMAL];
-  uc_context_restore(uc, m->cpu[slot].ctx);
-  uc_reg_read(uc, UC_X86_REG_RAX, &rax);
-  return rax;
+  return fixture_setup(state, &(struct fixture_config){ .possible_cpus = 2, .seed = 1 });
 }
 
 /* The harness writes code (e.g. a snapshot restore): the machine's own
  * invalidation makes the engine see it. */
 static void test_harness_write_invalidates(void **state)
 {
-  struct machine *m = &((struct fixture *)*state)->m;
+  struct machine *m = machine_of(state);
   machine_phys_write(m, CODE_ADDR, mov_eax_1_hlt, sizeof mov_eax_1_hlt);
   start_flat(m, 0, VIEW_NORMAL, CODE_ADDR);
   assert_int_equal(machine_run(m, cpu_halted, (void *)0, 100000), RUN_DONE);
-  assert_int_equal(rax_of(m, 0), 1);
+  assert_int_equal(reg_of(m, 0, UC_X86_REG_RAX), 1);
   uint8_t two = 2;
   machine_phys_write(m, CODE_ADDR + 1, &two, 1);
   start_flat(m, 0, VIEW_NORMAL, CODE_ADDR);
   assert_int_equal(machine_run(m, cpu_halted, (void *)0, 100000), RUN_DONE);
-  assert_int_equal(rax_of(m, 0), 2);
+  assert_int_equal(reg_of(m, 0, UC_X86_REG_RAX), 2);
 }
 
 /* Code written by a guest store through the SMM engine (as the pen is)
  * and then run through the normal engine. */
 static void test_guest_write_in_other_engine_invalidates(void **state)
 {
-  struct machine *m = &((struct fixture *)*state)->m;
+  struct machine *m = machine_of(state);
   /* SMM-side writer: mov byte [CODE_ADDR+1], 3 ; hlt */
   static const uint8_t writer[] = { 0xC6, 0x04, 0x25, 0x01, 0x00, 0x20, 0x00, 0x03, 0xF4 };
   machine_phys_write(m, CODE_ADDR, mov_eax_1_hlt, sizeof mov_eax_1_hlt);
   machine_phys_write(m, CODE_ADDR + 0x10000, writer, sizeof writer);
   start_flat(m, 0, VIEW_NORMAL, CODE_ADDR);
   assert_int_equal(machine_run(m, cpu_halted, (void *)0, 100000), RUN_DONE);
-  assert_int_equal(rax_of(m, 0), 1); /* translated in the normal engine */
+  assert_int_equal(reg_of(m, 0, UC_X86_REG_RAX), 1); /* translated in the normal engine */
   m->cpu[0].state = VCPU_HALTED;
   start_flat(m, 1, VIEW_SMM, CODE_ADDR + 0x10000);
   m->cpu[0].state = VCPU_HALTED;
@@ -141,14 +91,14 @@ static void test_guest_write_in_other_engine_invalidates(void **state)
   m->cpu[1].state = VCPU_HALTED;
   start_flat(m, 0, VIEW_NORMAL, CODE_ADDR);
   assert_int_equal(machine_run(m, cpu_halted, (void *)0, 100000), RUN_DONE);
-  assert_int_equal(rax_of(m, 0), 3);
+  assert_int_equal(reg_of(m, 0, UC_X86_REG_RAX), 3);
 }
 
 /* CS.base above 1 MiB in 16-bit code (an SMI entry at a relocated
  * SMBASE): reached through the trampoline; CS-relative data works. */
 static void test_real_mode_cs_base_above_1mib(void **state)
 {
-  struct machine *m = &((struct fixture *)*state)->m;
+  struct machine *m = machine_of(state);
   const uint64_t smbase = 0x1DF8000;
   /* mov eax,cr0 ; and al,0xfe ; mov cr0,eax ; mov bx,[cs:0x8100] ; hlt */
   static const uint8_t stub[] = { 0x0F, 0x20, 0xC0, 0x24, 0xFE, 0x0F, 0x22, 0xC0,
@@ -177,7 +127,7 @@ static void test_real_mode_cs_base_above_1mib(void **state)
 /* Below 1 MiB (the default SMBASE, SIPI vectors): true real mode. */
 static void test_real_mode_cs_base_below_1mib(void **state)
 {
-  struct machine *m = &((struct fixture *)*state)->m;
+  struct machine *m = machine_of(state);
   struct vcpu *v = &m->cpu[0];
   assert_int_equal(machine_cpu_plug(m, 0, false), 0);
   cpu_start_real(m, v, VIEW_SMM, 0x30000, 0x8000);
@@ -194,10 +144,10 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_stale_translation_without_invalidation),
-    cmocka_unit_test_setup_teardown(test_harness_write_invalidates, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_guest_write_in_other_engine_invalidates, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_real_mode_cs_base_above_1mib, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_real_mode_cs_base_below_1mib, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_harness_write_invalidates, setup, fixture_teardown),
+    cmocka_unit_test_setup_teardown(test_guest_write_in_other_engine_invalidates, setup, fixture_teardown),
+    cmocka_unit_test_setup_teardown(test_real_mode_cs_base_above_1mib, setup, fixture_teardown),
+    cmocka_unit_test_setup_teardown(test_real_mode_cs_base_below_1mib, setup, fixture_teardown),
   };
   return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }

@@ -22,6 +22,7 @@
 
 #include "run_internal.h"
 #include "smmhp/memmap.h"
+#include "support/machine_fixture.h"
 
 #define CODE_ADDR    0x200000u
 #define SIPI_VECTOR  0x09u            /* start-up page 0x9000 */
@@ -49,111 +50,18 @@ static const uint8_t smm_spin_rsm[] = {
   0x0F, 0xAA,                         /* 8008: rsm */
 };
 
-struct fixture { struct machine m; };
-
 static int setup_accel(void **state, enum accel accel)
 {
-  struct fixture *f = calloc(1, sizeof *f);
-  struct machine_config cfg = { .boot_cpus = 1, .possible_cpus = 4, .smm = true, .seed = 1,
-                                .accel = accel, .budget = 100000, .smi_host_features = 7 };
-  assert_non_null(f);
-  assert_int_equal(machine_init(&f->m, &cfg), 0);
-  *state = f;
-  return 0;
+  return fixture_setup(state, &(struct fixture_config){ .possible_cpus = 4, .seed = 1, .accel = accel });
 }
 
 static int setup_kvm(void **state) { return setup_accel(state, ACCEL_KVM); }
 static int setup_tcg(void **state) { return setup_accel(state, ACCEL_TCG); }
 
-static int teardown(void **state)
-{
-  struct fixture *f = *state;
-  machine_free(&f->m);
-  free(f);
-  return 0;
-}
-
-static struct machine *M(void **state) { return &((struct fixture *)*state)->m; }
-
-/* Put vCPU `slot` in flat 64-bit mode at rip, running outside SMM. */
-static void start_flat(struct machine *m, unsigned slot, uint64_t rip)
-{
-  struct vcpu *v = &m->cpu[slot];
-  uc_engine *fresh, *uc = m->uc[VIEW_NORMAL];
-  uc_context *c;
-  if (v->state == VCPU_ABSENT)
-    assert_int_equal(machine_cpu_plug(m, slot, false), 0);
-  assert_int_equal(uc_open(UC_ARCH_X86, UC_MODE_64, &fresh), UC_ERR_OK);
-  uc_context_alloc(fresh, &c);
-  uc_context_save(fresh, c);
-  uc_close(fresh);
-  uc_context_restore(uc, c);
-  uc_context_free(c);
-  uint64_t rsp = 0x300000 - slot * 0x1000;
-  uc_reg_write(uc, UC_X86_REG_RIP, &rip);
-  uc_reg_write(uc, UC_X86_REG_RSP, &rsp);
-  uc_context_save(uc, v->ctx);
-  v->state = VCPU_RUN;
-  v->in_smm = false;
-}
-
 static void plug(struct machine *m, unsigned slot)
 {
   assert_int_equal(machine_cpu_plug(m, slot, false), 0);
   assert_int_equal(m->cpu[slot].state, VCPU_WAIT_SIPI);
-}
-
-/* index of the first event at or after `from` equal to line; -1 if none */
-static long ev_find(struct machine *m, size_t from, const char *line)
-{
-  for (size_t i = from; i < m->nevents; i++)
-    if (strcmp(m->events[i], line) == 0)
-      return (long)i;
-  return -1;
-}
-
-/* index of the first event at or after `from` starting with prefix */
-static long ev_prefix(struct machine *m, size_t from, const char *prefix)
-{
-  for (size_t i = from; i < m->nevents; i++)
-    if (strncmp(m->events[i], prefix, strlen(prefix)) == 0)
-      return (long)i;
-  return -1;
-}
-
-static size_t ev_count(struct machine *m, size_t from, const char *prefix)
-{
-  size_t n = 0;
-  for (size_t i = from; i < m->nevents; i++)
-    if (strncmp(m->events[i], prefix, strlen(prefix)) == 0)
-      n++;
-  return n;
-}
-
-static bool cpu_halted(struct machine *m, void *arg)
-{
-  return m->cpu[(uintptr_t)arg].state == VCPU_HALTED;
-}
-
-static bool cpu_in_smm(struct machine *m, void *arg)
-{
-  return m->cpu[(uintptr_t)arg].in_smm;
-}
-
-static uint64_t reg_of(struct machine *m, unsigned slot, int reg)
-{
-  uint64_t val = 0;
-  uc_engine *uc = m->uc[m->cpu[slot].in_smm ? VIEW_SMM : VIEW_NORMAL];
-  uc_context_restore(uc, m->cpu[slot].ctx);
-  uc_reg_read(uc, reg, &val);
-  return val;
-}
-
-static uint64_t rd64(struct machine *m, uint64_t addr)
-{
-  uint64_t v;
-  machine_phys_read(m, addr, &v, sizeof v);
-  return v;
 }
 
 /* CPU `slot` running flat code, then in SMM in the spin handler. */
@@ -162,7 +70,7 @@ static void enter_smm_spinning(struct machine *m, unsigned slot)
   machine_phys_write(m, CODE_ADDR, code_hlt, sizeof code_hlt);
   machine_phys_write(m, SMM_ENTRY, smm_spin_rsm, sizeof smm_spin_rsm);
   m->ram[SMM_FLAG] = 0;
-  start_flat(m, slot, CODE_ADDR);
+  start_flat(m, slot, VIEW_NORMAL, CODE_ADDR);
   machine_send_ipi(m, &m->cpu[0], ICR_SMI, slot, false);
   assert_int_equal(machine_run(m, cpu_in_smm, (void *)(uintptr_t)slot, 100000), RUN_DONE);
   assert_true(m->cpu[slot].in_smm);
@@ -176,11 +84,11 @@ static void enter_smm_spinning(struct machine *m, unsigned slot)
  * at SMBASE+0x8000 = 0x38000 (reset SMBASE 0x30000, platform-facts 1.6). */
 static void test_smi_to_running_cpu_pending_then_taken(void **state)
 {
-  struct machine *m = M(state);
+  struct machine *m = machine_of(state);
   plug(m, 0);
   machine_phys_write(m, CODE_ADDR, code_hlt, sizeof code_hlt);
   machine_phys_write(m, SMM_ENTRY, code_rsm, sizeof code_rsm);
-  start_flat(m, 1, CODE_ADDR);
+  start_flat(m, 1, VIEW_NORMAL, CODE_ADDR);
   size_t e0 = m->nevents;
   machine_send_ipi(m, &m->cpu[0], ICR_SMI, 1, false);
   assert_true(m->cpu[1].smi_pending);
@@ -208,7 +116,7 @@ static void test_smi_to_running_cpu_pending_then_taken(void **state)
  * wait-for-SIPI"; OVMF PostSmmPen.nasm "SMI pending while in RESET"). */
 static void test_kvm_smi_in_wait_for_sipi_waits_for_sipi(void **state)
 {
-  struct machine *m = M(state);
+  struct machine *m = machine_of(state);
   plug(m, 0);
   plug(m, 1);
   size_t e0 = m->nevents;
@@ -250,7 +158,7 @@ static void test_kvm_smi_in_wait_for_sipi_waits_for_sipi(void **state)
  * reset registers (IP 0xFFF0) saved (platform-facts 1.6 TCG path). */
 static void test_tcg_smi_taken_in_wait_for_sipi(void **state)
 {
-  struct machine *m = M(state);
+  struct machine *m = machine_of(state);
   plug(m, 0);
   plug(m, 1);
   machine_phys_write(m, SMM_ENTRY, code_smm_hlt, sizeof code_smm_hlt);
@@ -278,7 +186,7 @@ static void test_tcg_smi_taken_in_wait_for_sipi(void **state)
  * takes effect before any further instruction (platform-facts 1.6). */
 static void test_kvm_init_latched_in_smm(void **state)
 {
-  struct machine *m = M(state);
+  struct machine *m = machine_of(state);
   plug(m, 0);
   enter_smm_spinning(m, 1);
   size_t e0 = m->nevents;
@@ -316,7 +224,7 @@ static void test_kvm_init_latched_in_smm(void **state)
  * pending SMI is dropped (platform-facts 1.6 TCG path, §4 item 5 knob). */
 static void test_tcg_init_resets_cpu_in_smm(void **state)
 {
-  struct machine *m = M(state);
+  struct machine *m = machine_of(state);
   plug(m, 0);
   enter_smm_spinning(m, 1);
   size_t e0 = m->nevents;
@@ -346,7 +254,7 @@ static void test_tcg_init_resets_cpu_in_smm(void **state)
  * Build with -DSMMHP_KNOWN_BUGS to run it. */
 static void test_tcg_guest_init_to_smm_cpu_keeps_sender_regs(void **state)
 {
-  struct machine *m = M(state);
+  struct machine *m = machine_of(state);
   static const uint8_t code[] = {
     0xBB, 0x00, 0x00, 0xE0, 0xFE,                               /* mov ebx, 0xFEE00000 */
     0x41, 0xBC, 0x34, 0x12, 0x00, 0x00,                         /* mov r12d, 0x1234 */
@@ -358,7 +266,7 @@ static void test_tcg_guest_init_to_smm_cpu_keeps_sender_regs(void **state)
   enter_smm_spinning(m, 1);
   m->cpu[1].state = VCPU_HALTED; /* off the schedule; still in SMM */
   machine_phys_write(m, CODE_ADDR + 0x1000, code, sizeof code);
-  start_flat(m, 0, CODE_ADDR + 0x1000);
+  start_flat(m, 0, VIEW_NORMAL, CODE_ADDR + 0x1000);
   size_t e0 = m->nevents;
   assert_int_equal(machine_run(m, cpu_halted, (void *)0, 100000), RUN_DONE);
   assert_true(ev_find(m, e0, "ipi kind=init src=0 dst=1 action=reset_in_smm") >= 0);
@@ -372,10 +280,10 @@ static void test_tcg_guest_init_to_smm_cpu_keeps_sender_regs(void **state)
  * accepted while the INIT is still pending (both sent back to back). */
 static void test_init_then_sipi_starts_at_vector(void **state)
 {
-  struct machine *m = M(state);
+  struct machine *m = machine_of(state);
   plug(m, 0);
   machine_phys_write(m, SIPI_ADDR, code_hlt, sizeof code_hlt);
-  start_flat(m, 1, CODE_ADDR + 0x100); /* zeros there: never reached */
+  start_flat(m, 1, VIEW_NORMAL, CODE_ADDR + 0x100); /* zeros there: never reached */
   size_t e0 = m->nevents;
   machine_send_ipi(m, &m->cpu[0], ICR_INIT, 1, false);
   machine_send_ipi(m, &m->cpu[0], ICR_SIPI(SIPI_VECTOR), 1, false);
@@ -395,10 +303,10 @@ static void test_init_then_sipi_starts_at_vector(void **state)
  * triggered assert (0xC500) is a normal INIT. */
 static void test_init_level_deassert_ignored(void **state)
 {
-  struct machine *m = M(state);
+  struct machine *m = machine_of(state);
   plug(m, 0);
   plug(m, 1);
-  start_flat(m, 2, CODE_ADDR);
+  start_flat(m, 2, VIEW_NORMAL, CODE_ADDR);
   size_t e0 = m->nevents;
   machine_send_ipi(m, &m->cpu[0], ICR_INIT_DEASS, 2, false);
   machine_send_ipi(m, &m->cpu[0], ICR_INIT_DEASS | SH_ALL, 0, false);
@@ -419,11 +327,11 @@ static void test_init_level_deassert_ignored(void **state)
  * preserved SMBASE. */
 static void test_init_keeps_smbase_and_pending_smi(void **state)
 {
-  struct machine *m = M(state);
+  struct machine *m = machine_of(state);
   const uint32_t smbase = SMMHP_SMBASE_OF_SLOT(1); /* 0x1DFA000, in TSEG */
   plug(m, 0);
   machine_phys_write(m, CODE_ADDR, code_hlt, sizeof code_hlt);
-  start_flat(m, 1, CODE_ADDR);
+  start_flat(m, 1, VIEW_NORMAL, CODE_ADDR);
   m->cpu[1].smbase = smbase; /* as a relocation by RSM would leave it */
   size_t e0 = m->nevents;
   machine_send_ipi(m, &m->cpu[0], ICR_SMI, 1, false);
@@ -453,7 +361,7 @@ static void test_init_keeps_smbase_and_pending_smi(void **state)
  * platform-facts 1.6, §4 item 5 "SIPI dropped in SMM"). */
 static void test_sipi_dropped_in_smm(void **state)
 {
-  struct machine *m = M(state);
+  struct machine *m = machine_of(state);
   plug(m, 0);
   enter_smm_spinning(m, 1);
   size_t e0 = m->nevents;
@@ -471,9 +379,9 @@ static void test_sipi_dropped_in_smm(void **state)
  * SDM 10.6.1 "Start-Up"). */
 static void test_sipi_to_running_cpu_ignored(void **state)
 {
-  struct machine *m = M(state);
+  struct machine *m = machine_of(state);
   plug(m, 0);
-  start_flat(m, 1, CODE_ADDR);
+  start_flat(m, 1, VIEW_NORMAL, CODE_ADDR);
   size_t e0 = m->nevents;
   machine_send_ipi(m, &m->cpu[0], ICR_SIPI(SIPI_VECTOR), 1, false);
   assert_true(ev_find(m, e0, "ipi kind=sipi src=0 dst=1 action=ignored_not_waiting") >= 0);
@@ -504,7 +412,7 @@ static unsigned pending_mask(struct machine *m)
  * destination field is ignored (SDM 10.6.1). */
 static void test_shorthands(void **state)
 {
-  struct machine *m = M(state);
+  struct machine *m = machine_of(state);
   plug_all4(m);
   struct vcpu *src = &m->cpu[1];
   machine_send_ipi(m, src, ICR_SMI | SH_SELF, 3, false);
@@ -523,7 +431,7 @@ static void test_shorthands(void **state)
  * ID in x2APIC mode). */
 static void test_broadcast_xapic_vs_x2apic(void **state)
 {
-  struct machine *m = M(state);
+  struct machine *m = machine_of(state);
   plug_all4(m);
   machine_send_ipi(m, &m->cpu[0], ICR_SMI, 0xFF, false);
   assert_int_equal(pending_mask(m), 0xF);
@@ -540,7 +448,7 @@ static void test_broadcast_xapic_vs_x2apic(void **state)
 
 static void test_physical_destination_matches_apic_id(void **state)
 {
-  struct machine *m = M(state);
+  struct machine *m = machine_of(state);
   plug_all4(m);
   size_t e0 = m->nevents;
   machine_send_ipi(m, &m->cpu[0], ICR_SMI, 2, false);
@@ -557,7 +465,7 @@ static void test_physical_destination_matches_apic_id(void **state)
  * (QEMU: no CPU object, no APIC). */
 static void test_ipi_to_absent_slot_does_nothing(void **state)
 {
-  struct machine *m = M(state);
+  struct machine *m = machine_of(state);
   plug(m, 0);
   plug(m, 1);
   size_t e0 = m->nevents;
@@ -582,7 +490,7 @@ static void test_ipi_to_absent_slot_does_nothing(void **state)
  * APIC ID << 24 (SDM 10.4.6). */
 static void test_xapic_mmio_icr_sends_ipi(void **state)
 {
-  struct machine *m = M(state);
+  struct machine *m = machine_of(state);
   static const uint8_t code[] = {
     0xBB, 0x00, 0x00, 0xE0, 0xFE,                               /* mov ebx, 0xFEE00000 */
     0x8B, 0x43, 0x20,                                           /* mov eax, [rbx+0x20] (ID) */
@@ -592,7 +500,7 @@ static void test_xapic_mmio_icr_sends_ipi(void **state)
   };
   plug_all4(m);
   machine_phys_write(m, CODE_ADDR, code, sizeof code);
-  start_flat(m, 1, CODE_ADDR);
+  start_flat(m, 1, VIEW_NORMAL, CODE_ADDR);
   size_t e0 = m->nevents;
   assert_int_equal(machine_run(m, cpu_halted, (void *)1, 100000), RUN_DONE);
   assert_int_equal(reg_of(m, 1, UC_X86_REG_RAX), 1u << 24);
@@ -608,7 +516,7 @@ static void test_xapic_mmio_icr_sends_ipi(void **state)
  * the engine's CPUID interception. */
 static void test_cpuid_apic_id_per_vcpu(void **state)
 {
-  struct machine *m = M(state);
+  struct machine *m = machine_of(state);
   static const uint8_t code[] = {
     0xB8, 0x01, 0x00, 0x00, 0x00, /* mov eax, 1 */
     0x0F, 0xA2,                   /* cpuid */
@@ -620,7 +528,7 @@ static void test_cpuid_apic_id_per_vcpu(void **state)
   };
   machine_phys_write(m, CODE_ADDR, code, sizeof code);
   for (unsigned i = 0; i < 4; i++) {
-    start_flat(m, i, CODE_ADDR);
+    start_flat(m, i, VIEW_NORMAL, CODE_ADDR);
     assert_int_equal(machine_run(m, cpu_halted, (void *)(uintptr_t)i, 100000), RUN_DONE);
     assert_int_equal((reg_of(m, i, UC_X86_REG_RSI) >> 24) & 0xFF, i);
     assert_int_equal(reg_of(m, i, UC_X86_REG_RDX), i);
@@ -639,7 +547,7 @@ static void test_cpuid_apic_id_per_vcpu(void **state)
  * EXTD|EN (SDM 10.4.4, 10.12.1). */
 static void test_apic_base_msr(void **state)
 {
-  struct machine *m = M(state);
+  struct machine *m = machine_of(state);
   static const uint8_t code[] = {
     0xB9, 0x1B, 0x00, 0x00, 0x00, /* mov ecx, 0x1B */
     0x0F, 0x32,                   /* rdmsr */
@@ -654,7 +562,7 @@ static void test_apic_base_msr(void **state)
   machine_phys_write(m, CODE_ADDR, code, sizeof code);
   size_t e0 = m->nevents;
   for (unsigned i = 0; i < 2; i++) {
-    start_flat(m, i, CODE_ADDR);
+    start_flat(m, i, VIEW_NORMAL, CODE_ADDR);
     assert_false(m->cpu[i].x2apic);
     assert_int_equal(machine_run(m, cpu_halted, (void *)(uintptr_t)i, 100000), RUN_DONE);
     assert_true(m->cpu[i].x2apic);
@@ -680,7 +588,7 @@ static void test_apic_base_msr(void **state)
  * (SDM 10.12.9). */
 static void test_x2apic_icr_msr_sends_ipi(void **state)
 {
-  struct machine *m = M(state);
+  struct machine *m = machine_of(state);
   plug_all4(m);
   m->cpu[0].x2apic = true;
   size_t e0 = m->nevents;
@@ -694,8 +602,8 @@ static void test_x2apic_icr_msr_sends_ipi(void **state)
 
 int main(void)
 {
-#define K(fn) cmocka_unit_test_setup_teardown(fn, setup_kvm, teardown)
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup_tcg, teardown)
+#define K(fn) cmocka_unit_test_setup_teardown(fn, setup_kvm, fixture_teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup_tcg, fixture_teardown)
   const struct CMUnitTest tests[] = {
     K(test_smi_to_running_cpu_pending_then_taken),
     K(test_kvm_smi_in_wait_for_sipi_waits_for_sipi),

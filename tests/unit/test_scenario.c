@@ -217,6 +217,22 @@ static void test_os_steps(void **state)
   scenario_free(&s);
 }
 
+/* `os s3`: suspend + resume, no arguments. */
+static void test_os_s3(void **state)
+{
+  struct scenario s;
+
+  (void)state;
+  parse_ok(M "boot\nos s3\nos apm value=0\n", &s);
+  assert_int_equal(s.nsteps, 3);
+  assert_int_equal(s.steps[1].kind, SCN_OS_S3);
+  assert_string_equal(s.steps[1].keyword, "os s3");
+  assert_int_equal(s.steps[1].line, 3);
+  assert_string_equal(scenario_kind_name(SCN_OS_S3), "os s3");
+  scenario_free(&s);
+  check_error(M "os s3 value=1\n", "t.scn:2:7: unknown argument 'value' for 'os s3'");
+}
+
 static void test_mutate(void **state)
 {
   struct scenario s;
@@ -369,8 +385,8 @@ static void test_err_statement(void **state)
   check_error(M "frobnicate now\n", "t.scn:2:1: unknown statement 'frobnicate'");
   check_error(M "  os dance\n",
               "t.scn:2:6: unknown 'os' action 'dance' "
-              "(expected cscn|online|apm|cej0|offline|poke)");
-  check_error(M "os\n", "t.scn:2:1: 'os' needs an action (cscn|online|apm|cej0|offline|poke)");
+              "(expected cscn|online|apm|cej0|offline|poke|s3)");
+  check_error(M "os\n", "t.scn:2:1: 'os' needs an action (cscn|online|apm|cej0|offline|poke|s3)");
   check_error(M "slot=1\n", "t.scn:2:1: a statement starts with a keyword, not 'slot=1'");
   check_error(M "\"boot\"\n", "t.scn:2:1: a statement starts with a keyword, not 'boot'");
 }
@@ -621,6 +637,7 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_example),
+    cmocka_unit_test(test_os_s3),
     cmocka_unit_test(test_defaults),
     cmocka_unit_test(test_machine_options),
     cmocka_unit_test(test_layout_tolerance),

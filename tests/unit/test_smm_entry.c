@@ -21,6 +21,7 @@
 #include "cpu_mode.h"
 #include "run_internal.h"
 #include "smmhp/memmap.h"
+#include "support/machine_fixture.h"
 
 #define CODE_ADDR   0x200000u
 #define SMBASE0     SMMHP_DEFAULT_SMBASE              /* 0x30000 at reset */
@@ -82,86 +83,22 @@ static const uint8_t h_edit_map[] = {
 
 static const uint64_t RAX0 = 0x1122334455667788ull, RCX0 = 5, R15_0 = 0xF0F0F0F00F0F0F0Full;
 
-struct fixture { struct machine m; };
-
 static int setup(void **state)
 {
-  struct fixture *f = calloc(1, sizeof *f);
-  struct machine_config cfg = { .boot_cpus = 1, .possible_cpus = 2, .smm = true, .seed = 3,
-                                .budget = 100000, .smi_host_features = 7 };
-  assert_non_null(f);
-  assert_int_equal(machine_init(&f->m, &cfg), 0);
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state)
-{
-  struct fixture *f = *state;
-  machine_free(&f->m);
-  free(f);
-  return 0;
-}
-
-static struct machine *M(void **state) { return &((struct fixture *)*state)->m; }
-
-static uint32_t rd32(struct machine *m, uint64_t a) { uint32_t v; machine_phys_read(m, a, &v, 4); return v; }
-static uint64_t rd64(struct machine *m, uint64_t a) { uint64_t v; machine_phys_read(m, a, &v, 8); return v; }
-
-static long ev_find(struct machine *m, size_t from, const char *line)
-{
-  for (size_t i = from; i < m->nevents; i++)
-    if (strcmp(m->events[i], line) == 0)
-      return (long)i;
-  return -1;
-}
-
-static long ev_prefix(struct machine *m, size_t from, const char *prefix)
-{
-  for (size_t i = from; i < m->nevents; i++)
-    if (strncmp(m->events[i], prefix, strlen(prefix)) == 0)
-      return (long)i;
-  return -1;
-}
-
-static bool cpu_halted(struct machine *m, void *arg)
-{
-  return m->cpu[(uintptr_t)arg].state == VCPU_HALTED;
-}
-
-static uint64_t reg_of(struct machine *m, int slot, int reg)
-{
-  uint64_t val = 0;
-  uc_engine *uc = m->uc[m->cpu[slot].in_smm ? VIEW_SMM : VIEW_NORMAL];
-  uc_context_restore(uc, m->cpu[slot].ctx);
-  uc_reg_read(uc, reg, &val);
-  return val;
+  return fixture_setup(state, &(struct fixture_config){ .possible_cpus = 2, .seed = 3 });
 }
 
 /* CPU 1 in flat 64-bit mode with known registers, halted at 0x200001
  * after running the first hlt of guest_code. */
 static void cpu1_halted_in_guest(struct machine *m)
 {
-  struct vcpu *v = &m->cpu[1];
-  uc_engine *fresh, *uc = m->uc[VIEW_NORMAL];
-  uc_context *c;
   machine_phys_write(m, CODE_ADDR, guest_code, sizeof guest_code);
   assert_int_equal(machine_cpu_plug(m, 0, false), 0); /* BSP, stays in wait-for-SIPI */
   assert_int_equal(machine_cpu_plug(m, 1, false), 0);
-  assert_int_equal(uc_open(UC_ARCH_X86, UC_MODE_64, &fresh), UC_ERR_OK);
-  uc_context_alloc(fresh, &c);
-  uc_context_save(fresh, c);
-  uc_close(fresh);
-  uc_context_restore(uc, c);
-  uc_context_free(c);
-  uint64_t rip = CODE_ADDR, rsp = 0x2FF000;
-  uc_reg_write(uc, UC_X86_REG_RIP, &rip);
-  uc_reg_write(uc, UC_X86_REG_RSP, &rsp);
-  uc_reg_write(uc, UC_X86_REG_RAX, &RAX0);
-  uc_reg_write(uc, UC_X86_REG_RCX, &RCX0);
-  uc_reg_write(uc, UC_X86_REG_R15, &R15_0);
-  uc_context_save(uc, v->ctx);
-  v->state = VCPU_RUN;
+  start_flat(m, 1, VIEW_NORMAL, CODE_ADDR); /* RSP 0x2FF000 */
+  set_reg(m, 1, UC_X86_REG_RAX, RAX0);
+  set_reg(m, 1, UC_X86_REG_RCX, RCX0);
+  set_reg(m, 1, UC_X86_REG_R15, R15_0);
   assert_int_equal(machine_run(m, cpu_halted, (void *)1, 100000), RUN_DONE);
   assert_int_equal(reg_of(m, 1, UC_X86_REG_RIP), CODE_ADDR + 1);
 }
@@ -194,7 +131,7 @@ static void smi_and_run(struct machine *m)
  * CS selector SMBASE>>4 (platform-facts 1.6, do_smm_enter). */
 static void test_entry_map_and_mode(void **state)
 {
-  struct machine *m = M(state);
+  struct machine *m = machine_of(state);
   cpu1_halted_in_guest(m);
   put_handler(m, SMBASE0, h_halt, sizeof h_halt);
   size_t e0 = m->nevents;
@@ -232,7 +169,7 @@ static void test_entry_map_and_mode(void **state)
  * (platform-facts 1.6, helper_rsm). The next SMI uses the new SMBASE. */
 static void test_rsm_relocates_with_bit17(void **state)
 {
-  struct machine *m = M(state);
+  struct machine *m = machine_of(state);
   cpu1_halted_in_guest(m);
   put_handler(m, SMBASE0, h_relocate, sizeof h_relocate);
   size_t e0 = m->nevents;
@@ -270,7 +207,7 @@ static void test_rsm_relocates_with_bit17(void **state)
  * 1.6). Registers are still restored. */
 static void test_rsm_ignores_smbase_without_bit17(void **state)
 {
-  struct machine *m = M(state);
+  struct machine *m = machine_of(state);
   cpu1_halted_in_guest(m);
   put_handler(m, SMBASE0, h_relocate_no_bit17, sizeof h_relocate_no_bit17);
   size_t e0 = m->nevents;
@@ -298,7 +235,7 @@ static void test_rsm_ignores_smbase_without_bit17(void **state)
  * still holds the value do_smm_enter stored). */
 static void test_smbase_unchanged_without_guest_write(void **state)
 {
-  struct machine *m = M(state);
+  struct machine *m = machine_of(state);
   cpu1_halted_in_guest(m);
   put_handler(m, SMBASE0, h_rsm, sizeof h_rsm);
   size_t e0 = m->nevents;
@@ -324,7 +261,7 @@ static void test_smbase_unchanged_without_guest_write(void **state)
  * half comes back and RIP+3 skips the inc rcx. */
 static void test_rsm_restores_from_edited_map(void **state)
 {
-  struct machine *m = M(state);
+  struct machine *m = machine_of(state);
   cpu1_halted_in_guest(m);
   put_handler(m, SMBASE0, h_edit_map, sizeof h_edit_map);
   size_t e0 = m->nevents;
@@ -340,7 +277,7 @@ static void test_rsm_restores_from_edited_map(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, fixture_teardown)
   const struct CMUnitTest tests[] = {
     T(test_entry_map_and_mode),
     T(test_rsm_relocates_with_bit17),

@@ -22,6 +22,7 @@
 
 #include "run_internal.h"
 #include "smmhp/memmap.h"
+#include "support/machine_fixture.h"
 
 #define CODE_ADDR   0x200000u
 #define SMM_CODE    (SMMHP_TSEG_BASE + 0x10000u)  /* SMM code must itself lie in SMRAM */
@@ -55,82 +56,9 @@ static const uint8_t close_then_read[] = {
   0xF4,                                           /* hlt */
 };
 
-struct fixture { struct machine m; };
-
 static int setup(void **state)
 {
-  struct fixture *f = calloc(1, sizeof *f);
-  struct machine_config cfg = { .boot_cpus = 1, .possible_cpus = 2, .smm = true, .seed = 7,
-                                .budget = 100000, .smi_host_features = 7 };
-  assert_non_null(f);
-  assert_int_equal(machine_init(&f->m, &cfg), 0);
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state)
-{
-  struct fixture *f = *state;
-  machine_free(&f->m);
-  free(f);
-  return 0;
-}
-
-static struct machine *M(void **state) { return &((struct fixture *)*state)->m; }
-
-static void start_flat(struct machine *m, unsigned slot, enum view vw, uint64_t rip)
-{
-  struct vcpu *v = &m->cpu[slot];
-  uc_engine *fresh, *uc = m->uc[vw];
-  uc_context *c;
-  if (v->state == VCPU_ABSENT)
-    assert_int_equal(machine_cpu_plug(m, slot, false), 0);
-  assert_int_equal(uc_open(UC_ARCH_X86, UC_MODE_64, &fresh), UC_ERR_OK);
-  uc_context_alloc(fresh, &c);
-  uc_context_save(fresh, c);
-  uc_close(fresh);
-  uc_context_restore(uc, c);
-  uc_context_free(c);
-  uint64_t rsp = 0x300000 - slot * 0x1000, zero = 0;
-  uc_reg_write(uc, UC_X86_REG_RIP, &rip);
-  uc_reg_write(uc, UC_X86_REG_RSP, &rsp);
-  uc_reg_write(uc, UC_X86_REG_RAX, &zero);
-  uc_reg_write(uc, UC_X86_REG_RBX, &zero);
-  uc_reg_write(uc, UC_X86_REG_RCX, &zero);
-  uc_context_save(uc, v->ctx);
-  v->state = VCPU_RUN;
-  v->in_smm = vw == VIEW_SMM;
-}
-
-static bool cpu_halted(struct machine *m, void *arg)
-{
-  return m->cpu[(uintptr_t)arg].state == VCPU_HALTED;
-}
-
-static uint8_t reg8(struct machine *m, unsigned slot, int reg)
-{
-  uint64_t val = 0;
-  uc_engine *uc = m->uc[m->cpu[slot].in_smm ? VIEW_SMM : VIEW_NORMAL];
-  uc_context_restore(uc, m->cpu[slot].ctx);
-  uc_reg_read(uc, reg, &val);
-  return (uint8_t)val;
-}
-
-static long ev_find(struct machine *m, size_t from, const char *line)
-{
-  for (size_t i = from; i < m->nevents; i++)
-    if (strcmp(m->events[i], line) == 0)
-      return (long)i;
-  return -1;
-}
-
-static size_t ev_count(struct machine *m, size_t from, const char *prefix)
-{
-  size_t n = 0;
-  for (size_t i = from; i < m->nevents; i++)
-    if (strncmp(m->events[i], prefix, strlen(prefix)) == 0)
-      n++;
-  return n;
+  return fixture_setup(state, &(struct fixture_config){ .possible_cpus = 2, .seed = 7 });
 }
 
 /* Fresh RAM contents at both places, then run the probe on `slot`. */
@@ -165,7 +93,7 @@ static void lock_window(struct machine *m)
  * open while T_EN is clear, 1.8). */
 static void test_open_reads_ram_writes_land(void **state)
 {
-  struct machine *m = M(state);
+  struct machine *m = machine_of(state);
   size_t e0 = m->nevents;
   run_probe(m, 0, VIEW_NORMAL, CODE_ADDR);
   assert_int_equal(reg8(m, 0, UC_X86_REG_AL), 0x11);
@@ -182,7 +110,7 @@ static void test_open_reads_ram_writes_land(void **state)
  * q35 mch_update_smram). Dropped writes are not violations. */
 static void test_tseg_closed_is_black_hole(void **state)
 {
-  struct machine *m = M(state);
+  struct machine *m = machine_of(state);
   run_probe(m, 0, VIEW_NORMAL, CODE_ADDR); /* translate the probe while open */
   close_tseg(m);
   size_t e0 = m->nevents;
@@ -203,7 +131,7 @@ static void test_tseg_closed_is_black_hole(void **state)
  * writes are dropped, without a violation. */
 static void test_window_locked_is_black_hole(void **state)
 {
-  struct machine *m = M(state);
+  struct machine *m = machine_of(state);
   close_tseg(m);
   run_probe(m, 0, VIEW_NORMAL, CODE_ADDR);
   assert_int_equal(reg8(m, 0, UC_X86_REG_BL), 0x22); /* not locked yet: RAM */
@@ -224,7 +152,7 @@ static void test_window_locked_is_black_hole(void **state)
 /* Locking the window alone (TSEG open): only the window is a hole. */
 static void test_window_locked_tseg_open(void **state)
 {
-  struct machine *m = M(state);
+  struct machine *m = machine_of(state);
   lock_window(m);
   size_t e0 = m->nevents;
   run_probe(m, 0, VIEW_NORMAL, CODE_ADDR);
@@ -243,7 +171,7 @@ static void test_window_locked_tseg_open(void **state)
  * while a vCPU outside SMM still sees the holes. */
 static void test_smm_vcpu_sees_ram(void **state)
 {
-  struct machine *m = M(state);
+  struct machine *m = machine_of(state);
   close_tseg(m);
   lock_window(m);
   run_probe(m, 0, VIEW_NORMAL, CODE_ADDR); /* applies the views to the normal engine */
@@ -268,7 +196,7 @@ static void test_smm_vcpu_sees_ram(void **state)
  * config write): the read right after the OUT sees the hole. */
 static void test_guest_close_applies_at_next_instruction(void **state)
 {
-  struct machine *m = M(state);
+  struct machine *m = machine_of(state);
   uint8_t t = 0x11;
   machine_phys_write(m, TSEG_BYTE, &t, 1);
   machine_phys_write(m, CODE_ADDR, close_then_read, sizeof close_then_read);
@@ -284,7 +212,7 @@ static void test_guest_close_applies_at_next_instruction(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, fixture_teardown)
   const struct CMUnitTest tests[] = {
     T(test_open_reads_ram_writes_land),
     T(test_tseg_closed_is_black_hole),

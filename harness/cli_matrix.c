@@ -1,0 +1,222 @@
+/* `smmhp matrix`: run every case of the matrix for one firmware release
+ * against that release's expectations; print the table, write JUnit XML.
+ * Each case runs on a fresh machine, its event log in its own file. */
+#include "cli_matrix.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "matrix.h"
+#include "runner.h"
+#include "scenario.h"
+#include "scenario_machine.h"
+
+struct matrix_opts {
+  const char *release, *cases, *expect, *junit, *logs;
+  char fw[PATH_MAX], fw_nosmm[PATH_MAX], os[PATH_MAX];
+};
+
+static void usage(FILE *f)
+{
+  fprintf(f, "usage: smmhp matrix --release VERSION [--cases DIR] [--expect FILE] [--junit FILE]\n"
+             "                    [--logs DIR] [--fw ELF] [--fw-nosmm ELF] [--os ELF]\n"
+             "  defaults: --cases scenarios/matrix/cases, --expect scenarios/matrix/expect-VERSION.cfg,\n"
+             "            images beside smmhp (fw/smmhp-fw.elf, fw/smmhp-fw-nosmm.elf, os/smmhp-os.elf)\n");
+}
+
+static int parse(int argc, char **argv, struct matrix_opts *o, char *expect_buf, size_t expect_len)
+{
+  memset(o, 0, sizeof *o);
+  o->cases = "scenarios/matrix/cases";
+  path_beside_self(o->fw, sizeof o->fw, "fw/smmhp-fw.elf");
+  path_beside_self(o->fw_nosmm, sizeof o->fw_nosmm, "fw/smmhp-fw-nosmm.elf");
+  path_beside_self(o->os, sizeof o->os, "os/smmhp-os.elf");
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (a[0] != '-') {
+      fprintf(stderr, "smmhp: matrix: unexpected argument '%s'\n", a);
+      usage(stderr);
+      return 2;
+    }
+    if (!v) {
+      fprintf(stderr, "smmhp: matrix: option '%s' needs a value\n", a);
+      return 2;
+    }
+    i++;
+    if (!strcmp(a, "--release")) o->release = v;
+    else if (!strcmp(a, "--cases")) o->cases = v;
+    else if (!strcmp(a, "--expect")) o->expect = v;
+    else if (!strcmp(a, "--junit")) o->junit = v;
+    else if (!strcmp(a, "--logs")) o->logs = v;
+    else if (!strcmp(a, "--fw")) snprintf(o->fw, sizeof o->fw, "%s", v);
+    else if (!strcmp(a, "--fw-nosmm")) snprintf(o->fw_nosmm, sizeof o->fw_nosmm, "%s", v);
+    else if (!strcmp(a, "--os")) snprintf(o->os, sizeof o->os, "%s", v);
+    else {
+      fprintf(stderr, "smmhp: matrix: unknown option '%s'\n", a);
+      usage(stderr);
+      return 2;
+    }
+  }
+  if (!o->release) {
+    fprintf(stderr, "smmhp: matrix: --release is required (the edk2 release the firmware was built from)\n");
+    usage(stderr);
+    return 2;
+  }
+  if (!o->expect) {
+    snprintf(expect_buf, expect_len, "scenarios/matrix/expect-%s.cfg", o->release);
+    o->expect = expect_buf;
+  }
+  return 0;
+}
+
+static double cpu_seconds(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void log_line(void *ctx, const char *line)
+{
+  fprintf((FILE *)ctx, "%s\n", line);
+}
+
+/* Which upstream functions the case executed: the hot-plug driver's and
+ * the SMI negotiation's by name, upstream library functions counted. */
+static void collect_upstream(struct matrix_case *mc, const struct machine *m)
+{
+  static const char key[] = "upstream_function name=";
+  size_t len = 0, total = 0, libs = 0;
+  char names[sizeof mc->upstream] = "";
+
+  for (size_t i = 0; i < m->nevents; i++) {
+    if (strncmp(m->events[i], key, sizeof key - 1))
+      continue;
+    const char *name = m->events[i] + sizeof key - 1;
+    const char *file = strstr(name, " file=");
+    size_t n = strcspn(name, " ");
+    total++;
+    if (!file || (!strstr(file, "CpuHotplugSmm/") && !strstr(file, "SmmControl2Dxe/"))) {
+      libs++;
+      continue;
+    }
+    if (len + n + 8 < sizeof names)
+      len += (size_t)snprintf(names + len, sizeof names - len, "%s%.*s", len ? "," : "", (int)n, name);
+  }
+  if (names[0])
+    snprintf(mc->upstream, sizeof mc->upstream, "%zu functions: %s (+%zu library functions)", total, names,
+             libs);
+  else
+    snprintf(mc->upstream, sizeof mc->upstream, "no upstream SMM code (platform only; %zu upstream library functions)",
+             libs);
+}
+
+/* Run one case; its result goes into mc. */
+static void run_case(const struct matrix_opts *o, struct matrix *mx, struct matrix_case *mc, const char *logdir)
+{
+  struct scenario s;
+  struct scenario_error perr;
+  char msg[512], path[PATH_MAX];
+
+  mc->exit_code = 2;
+  mc->verdict = NULL;
+  if (scenario_parse_string(mc->name, mc->text, &s, &perr)) {
+    const char *file;
+    int line;
+    matrix_error_location(mx, mc, perr.line, &file, &line);
+    fprintf(stderr, "%s:%d: %s\n", file, line, perr.message);
+    scenario_free(&s);
+    return;
+  }
+  mc->expected = scenario_verdict_name(s.verdict);
+  const char *fw = s.machine.smm ? o->fw : o->fw_nosmm;
+  struct machine *m = NULL;
+  double t0 = cpu_seconds();
+  int rc = scenario_machine_new(&s, fw, o->os, false, 0, &m, msg, sizeof msg);
+  if (rc) {
+    fprintf(stderr, "smmhp: matrix: %s: %s\n", mc->name, msg);
+    mc->exit_code = rc;
+  } else {
+    snprintf(path, sizeof path, "%s/%s.log", logdir, mc->name);
+    for (char *p = path + strlen(logdir) + 1; *p; p++)
+      if (*p == '/')
+        *p = '-';
+    FILE *log = fopen(path, "w");
+    m->log = log ? log_line : NULL;
+    m->log_ctx = log;
+    struct runner r = { .s = &s, .m = m, .out = log };
+    mc->exit_code = runner_execute(&r);
+    mc->verdict = r.verdict_name;
+    snprintf(mc->deciding, sizeof mc->deciding, "%s", r.deciding);
+    collect_upstream(mc, m);
+    if (log)
+      fclose(log);
+  }
+  mc->seconds = cpu_seconds() - t0;
+  mc->passed = mc->exit_code == 0;
+  scenario_machine_free(m);
+  scenario_free(&s);
+}
+
+static void mkdirs(const char *path)
+{
+  char buf[PATH_MAX];
+  snprintf(buf, sizeof buf, "%s", path);
+  for (char *p = buf + 1; *p; p++) {
+    if (*p == '/') {
+      *p = '\0';
+      mkdir(buf, 0777);
+      *p = '/';
+    }
+  }
+  mkdir(buf, 0777);
+}
+
+int cmd_matrix(int argc, char **argv)
+{
+  struct matrix_opts o;
+  char expect_buf[PATH_MAX], err[768], logdir[PATH_MAX];
+  static struct matrix mx;
+  int rc = parse(argc, argv, &o, expect_buf, sizeof expect_buf);
+
+  if (rc)
+    return rc;
+  if (matrix_load(&mx, o.cases, o.expect, o.release, err, sizeof err)) {
+    fprintf(stderr, "%s\n", err);
+    matrix_free(&mx);
+    return 2;
+  }
+  if (access(o.os, R_OK)) {
+    fprintf(stderr, "smmhp: matrix: missing OS actor image %s (build it with `make firmware`)\n", o.os);
+    matrix_free(&mx);
+    return 2;
+  }
+  snprintf(logdir, sizeof logdir, "%s", o.logs ? o.logs : "build/matrix-logs");
+  if (!o.logs) {
+    size_t n = strlen(logdir);
+    snprintf(logdir + n, sizeof logdir - n, "/%s", o.release);
+  }
+  mkdirs(logdir);
+  printf("matrix: edk2 %s, %zu cases, expectations %s, logs %s/\n", o.release, mx.ncases, o.expect, logdir);
+  for (size_t i = 0; i < mx.ncases; i++)
+    run_case(&o, &mx, &mx.c[i], logdir);
+  matrix_print_table(&mx, stdout);
+  rc = 0;
+  for (size_t i = 0; i < mx.ncases; i++)
+    if (!mx.c[i].passed)
+      rc = mx.c[i].exit_code == 2 ? 2 : (rc == 2 ? 2 : 1);
+  if (o.junit && matrix_write_junit(&mx, o.junit)) {
+    fprintf(stderr, "smmhp: matrix: cannot write %s: %s\n", o.junit, strerror(errno));
+    rc = rc ? rc : 3;
+  }
+  matrix_free(&mx);
+  return rc;
+}

@@ -1,0 +1,53 @@
+#include "scenario_machine.h"
+
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "dev_smi_features.h"
+
+int scenario_machine_new(const struct scenario *s, const char *fw, const char *os, bool seed_given,
+                         uint64_t seed, struct machine **out, char *err, size_t errlen)
+{
+  struct machine_config cfg = {
+    .boot_cpus = s->machine.boot_cpus,
+    .possible_cpus = s->machine.possible_cpus,
+    .smm = s->machine.smm,
+    .accel = s->machine.accel == SCN_ACCEL_TCG ? ACCEL_TCG : ACCEL_KVM,
+    .sev = s->machine.sev,
+    .seed = seed_given ? seed : s->seed,
+    .budget = s->budget,
+    .smi_host_features = SMI_F_ALL,
+  };
+  struct machine *m = calloc(1, sizeof *m);
+
+  *out = m;
+  if (!m || machine_init(m, &cfg)) {
+    snprintf(err, errlen, "internal error: cannot set up the machine");
+    return 3;
+  }
+  if (machine_load_firmware(m, fw, os, err, errlen))
+    return 2;
+  return 0;
+}
+
+void scenario_machine_free(struct machine *m)
+{
+  if (m)
+    machine_free(m);
+  free(m);
+}
+
+void path_beside_self(char *out, size_t len, const char *rel)
+{
+  char self[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) {
+    snprintf(out, len, "build/%s", rel);
+    return;
+  }
+  self[n] = '\0';
+  snprintf(out, len, "%s/%s", dirname(self), rel);
+}

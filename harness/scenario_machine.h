@@ -1,0 +1,23 @@
+/* Building the machine a parsed scenario describes (shared by the run,
+ * bench and matrix commands). */
+#ifndef SMMHP_SCENARIO_MACHINE_H
+#define SMMHP_SCENARIO_MACHINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "machine.h"
+#include "scenario.h"
+
+/* 0; 2 (an image cannot be loaded: message in err); 3 (internal). *out is
+ * allocated in every case and must be released with scenario_machine_free. */
+int scenario_machine_new(const struct scenario *s, const char *fw, const char *os, bool seed_given,
+                         uint64_t seed, struct machine **out, char *err, size_t errlen);
+void scenario_machine_free(struct machine *m);
+
+/* dir-of-the-smmhp-binary/rel (build/rel when it cannot be read): where
+ * the default firmware images live. */
+void path_beside_self(char *out, size_t len, const char *rel);
+
+#endif
