@@ -70,6 +70,30 @@ StartOs (UINT32 OsEntry)
 }
 #endif
 
+#ifdef SMMHP_NO_SMM
+/* S3 resume without SMM: PlatformPei's chipset programming again (every
+ * boot mode does it), then the OS's waking vector; no SMRAM, nothing to
+ * relocate, no boot script to replay (SmmControl2Dxe is not built). The
+ * harness starts the BSP here after the reset that ends S3 (docs/s3.md). */
+VOID __attribute__ ((noreturn)) smmhp_s3_resume_main (VOID);
+
+VOID __attribute__ ((noreturn))
+smmhp_s3_resume_main (VOID)
+{
+  struct smmhp_platform_info  *Platform = (struct smmhp_platform_info *)(UINTN)SMMHP_PLATFORM_INFO_ADDR;
+
+  DEBUG ((DEBUG_INFO, "smmhp: S3 resume without SMM\n"));
+  smmhp_chipset_init ();
+  StartOs (Platform->os_resume_entry);
+}
+
+__attribute__ ((naked, noreturn)) VOID
+smmhp_s3_resume_entry (VOID)
+{
+  __asm__ volatile ("cli\n\tcld\n\tmov $0x400000, %rsp\n\tcall smmhp_s3_resume_main\n\tud2");
+}
+#endif
+
 VOID
 smmhp_boot_main (VOID)
 {
