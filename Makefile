@@ -95,6 +95,14 @@ matrix: $(BUILD)/smmhp firmware
 	$(BUILD)/smmhp matrix --release "$$rel" --fw $(FW_ELF) --fw-nosmm $(FW_DIR)/smmhp-fw-nosmm.elf \
 	  --os $(OS_ELF) --junit $(BUILD)/matrix-$$rel.xml --logs $(BUILD)/matrix-logs/$$rel
 
+# Firmware line coverage of every scenario and of the matrix, merged and
+# rendered into $(BUILD)/coverage/index.html (docs/coverage.md).
+.PHONY: coverage
+coverage: $(BUILD)/smmhp firmware
+	@ci/deps.sh lcov
+	@rel="$${MATRIX_RELEASE:-$$(cat $(EDK2)/.smmhp-release 2>/dev/null)}"; \
+	ci/coverage.sh $(BUILD)/coverage $(BUILD)/smmhp "$$rel" $(FW_ELF) $(FW_DIR)/smmhp-fw-nosmm.elf $(OS_ELF) $(SCENARIOS)
+
 # Every release Debian serves; unavailable ones are listed as such.
 matrix-all: $(BUILD)/smmhp
 	@BUILD=$(BUILD) ci/matrix-all.sh
@@ -114,4 +122,10 @@ clean:
 bench: $(BUILD)/smmhp firmware
 	@$(BUILD)/smmhp bench scenarios/hotplug/basic.scn --runs 20 | tee $(BUILD)/bench.txt
 	@awk '/cpu-time-ms/ { printf "  target        scenario (a) under 50 ms of CPU time: %.2f ms, ratio %.2f of target\n", $$3, $$3 / 50 }' $(BUILD)/bench.txt
+	@t0=$$(awk '/cpu-time-ms/ { print $$3 }' $(BUILD)/bench.txt); \
+	for g in none cpuhp,apm,smm,ipi insn; do \
+	  t=$$t0; [ $$g = none ] || t=$$($(BUILD)/smmhp bench scenarios/hotplug/basic.scn --runs 10 --trace $$g | \
+	    awk '/cpu-time-ms/ { print $$3 }'); \
+	  awk -v g=$$g -v t=$$t -v t0=$$t0 'BEGIN { printf "  trace %-17s %.2f ms, ratio %.2f to the bare run\n", g, t, t / t0 }'; \
+	done
 	@$(BUILD)/smmhp bench scenarios/hotplug/three-boot-cpus.scn --runs 10

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "coverage.h"
 #include "matrix.h"
 #include "runner.h"
 #include "scenario.h"
@@ -20,13 +21,15 @@
 
 struct matrix_opts {
   const char *release, *cases, *expect, *junit, *logs;
+  const char *coverage;  /* --coverage FILE.info: one tracefile for all cases */
+  struct coverage *cov;
   char fw[PATH_MAX], fw_nosmm[PATH_MAX], os[PATH_MAX];
 };
 
 static void usage(FILE *f)
 {
   fprintf(f, "usage: smmhp matrix --release VERSION [--cases DIR] [--expect FILE] [--junit FILE]\n"
-             "                    [--logs DIR] [--fw ELF] [--fw-nosmm ELF] [--os ELF]\n"
+             "                    [--logs DIR] [--fw ELF] [--fw-nosmm ELF] [--os ELF] [--coverage FILE.info]\n"
              "  defaults: --cases scenarios/matrix/cases, --expect scenarios/matrix/expect-VERSION.cfg,\n"
              "            images beside smmhp (fw/smmhp-fw.elf, fw/smmhp-fw-nosmm.elf, os/smmhp-os.elf)\n");
 }
@@ -56,6 +59,7 @@ static int parse(int argc, char **argv, struct matrix_opts *o, char *expect_buf,
     else if (!strcmp(a, "--expect")) o->expect = v;
     else if (!strcmp(a, "--junit")) o->junit = v;
     else if (!strcmp(a, "--logs")) o->logs = v;
+    else if (!strcmp(a, "--coverage")) o->coverage = v;
     else if (!strcmp(a, "--fw")) snprintf(o->fw, sizeof o->fw, "%s", v);
     else if (!strcmp(a, "--fw-nosmm")) snprintf(o->fw_nosmm, sizeof o->fw_nosmm, "%s", v);
     else if (!strcmp(a, "--os")) snprintf(o->os, sizeof o->os, "%s", v);
@@ -149,6 +153,8 @@ static void run_case(const struct matrix_opts *o, struct matrix *mx, struct matr
     for (char *p = path + strlen(logdir) + 1; *p; p++)
       if (*p == '/')
         *p = '-';
+    if (o->cov)
+      coverage_attach(o->cov, m);
     FILE *log = fopen(path, "w");
     m->log = log ? log_line : NULL;
     m->log_ctx = log;
@@ -206,6 +212,7 @@ int cmd_matrix(int argc, char **argv)
   }
   mkdirs(logdir);
   printf("matrix: edk2 %s, %zu cases, expectations %s, logs %s/\n", o.release, mx.ncases, o.expect, logdir);
+  o.cov = o.coverage ? coverage_new() : NULL;
   for (size_t i = 0; i < mx.ncases; i++)
     run_case(&o, &mx, &mx.c[i], logdir);
   matrix_print_table(&mx, stdout);
@@ -217,6 +224,11 @@ int cmd_matrix(int argc, char **argv)
     fprintf(stderr, "smmhp: matrix: cannot write %s: %s\n", o.junit, strerror(errno));
     rc = rc ? rc : 3;
   }
+  if (o.cov && coverage_write(o.cov, o.coverage, "matrix", err, sizeof err)) {
+    fprintf(stderr, "smmhp: matrix: %s\n", err);
+    rc = rc ? rc : 3;
+  }
+  coverage_free(o.cov);
   matrix_free(&mx);
   return rc;
 }

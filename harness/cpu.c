@@ -133,15 +133,29 @@ static void zero_gprs(uc_engine *uc)
  * which is the case B4's fix relies on (docs/platform-model.md). */
 void cpu_do_init(struct machine *m, struct vcpu *v)
 {
-  cpu_start_real(m, v, VIEW_NORMAL, 0xF0000, 0xFFF0);
-  zero_gprs(m->uc[VIEW_NORMAL]);
-  uc_context_save(m->uc[VIEW_NORMAL], v->ctx);
+  /* The reset-state registers are built when first needed (cpu_reset_ctx):
+   * INIT can arrive from a hook while another vCPU runs on the engine. */
+  v->reset_ctx_pending = true;
   v->state = VCPU_WAIT_SIPI;
   machine_event(m, "init cpu=%d apic=%u state=wait_for_sipi smbase=0x%x", v->slot, v->apic_id, v->smbase);
 }
 
+/* The registers of a CPU after reset/INIT (CS F000, IP FFF0), loaded into
+ * v->ctx; only outside emulation. */
+void cpu_reset_ctx(struct machine *m, struct vcpu *v)
+{
+  /* a CPU started otherwise since (SIPI, power-on, a test) has its ctx */
+  if (!v->reset_ctx_pending || v->state != VCPU_WAIT_SIPI)
+    return;
+  cpu_start_real(m, v, VIEW_NORMAL, 0xF0000, 0xFFF0);
+  zero_gprs(m->uc[VIEW_NORMAL]);
+  uc_context_save(m->uc[VIEW_NORMAL], v->ctx);
+  v->reset_ctx_pending = false;
+}
+
 void cpu_do_sipi(struct machine *m, struct vcpu *v)
 {
+  v->reset_ctx_pending = false;
   cpu_start_real(m, v, VIEW_NORMAL, (uint64_t)v->sipi_vector << 12, 0);
   zero_gprs(m->uc[VIEW_NORMAL]);
   uc_context_save(m->uc[VIEW_NORMAL], v->ctx);
@@ -177,6 +191,16 @@ static const char *ipi_name(unsigned mode)
   case 6: return "sipi";
   default: return "fixed";
   }
+}
+
+/* The trace's three-way outcome of an action of deliver_ipi. */
+static const char *ipi_result(const char *action)
+{
+  if (!strcmp(action, "latched"))
+    return "latched";
+  if (!strncmp(action, "pending", 7) || !strcmp(action, "accepted") || !strcmp(action, "reset_in_smm"))
+    return "delivered";
+  return "dropped";
 }
 
 static void deliver_ipi(struct machine *m, struct vcpu *src, struct vcpu *t, unsigned mode, uint8_t vector)
@@ -222,6 +246,8 @@ static void deliver_ipi(struct machine *m, struct vcpu *src, struct vcpu *t, uns
   }
   machine_event(m, "ipi kind=%s src=%u dst=%u action=%s", ipi_name(mode), src ? src->apic_id : 0,
                 t->apic_id, action);
+  trace_emit(m, TRACE_IPI, "ipi_deliver kind=%s src=0x%x dst=0x%x vector=0x%02x result=%s", ipi_name(mode),
+             src ? src->apic_id : 0, t->apic_id, vector, ipi_result(action));
   if (t == m->cur)
     m->stop_requested = true;
 }

@@ -67,16 +67,30 @@ void fwcfg_init(struct fwcfg *fw, const struct fwcfg_mem_ops *mem,
   fwcfg_reset(fw);
 }
 
+/* Name of a file item for trace lines, "-" for the others. */
+static const char *key_name(const struct fwcfg *fw, uint16_t key)
+{
+  uint16_t k = key & FWCFG_ENTRY_MASK;
+  if (key & FWCFG_ARCH_LOCAL || k < FWCFG_FILE_FIRST || k >= FWCFG_MAX_ENTRY ||
+      (uint32_t)(k - FWCFG_FILE_FIRST) >= get_be32((const uint8_t *)&fw->files.count))
+    return "-";
+  return fw->files.f[k - FWCFG_FILE_FIRST].name;
+}
+
 static void fwcfg_select(struct fwcfg *fw, uint16_t key)
 {
   fw->cur_offset = 0;
   if ((key & FWCFG_ENTRY_MASK) >= FWCFG_MAX_ENTRY) {
     fw->cur_entry = FWCFG_INVALID;
     ev_emit(fw->ev, "fwcfg_select key=0x%04" PRIx16 " ok=0", key);
+    if (fw->trace)
+      ev_emit(fw->trace, "fwcfg_select key=0x%04" PRIx16 " name=- ok=0", key);
     return;
   }
   fw->cur_entry = key;
   ev_emit(fw->ev, "fwcfg_select key=0x%04" PRIx16 " ok=1", key);
+  if (fw->trace)
+    ev_emit(fw->trace, "fwcfg_select key=0x%04" PRIx16 " name=%.56s ok=1", key, key_name(fw, key));
   struct fwcfg_entry *e = entry_of(fw, key);
   if (e->select_cb)
     e->select_cb(e->cb_opaque);
@@ -158,9 +172,12 @@ static struct fwcfg_entry *cur(struct fwcfg *fw)
 static uint8_t data_read_byte(struct fwcfg *fw)
 {
   struct fwcfg_entry *e = cur(fw);
-  if (!e || !e->data || fw->cur_offset >= e->len)
-    return 0;
-  return e->data[fw->cur_offset++];
+  uint32_t off = fw->cur_offset;
+  uint8_t b = !e || !e->data || off >= e->len ? 0 : e->data[fw->cur_offset++];
+  if (fw->trace)
+    ev_emit(fw->trace, "fwcfg_read key=0x%04" PRIx16 " offset=0x%" PRIx32 " val=0x%02x", fw->cur_entry,
+            off, b);
+  return b;
 }
 
 static void write_control(struct fwcfg *fw, uint64_t desc, uint32_t control)
@@ -193,6 +210,8 @@ static void dma_transfer(struct fwcfg *fw)
   if (fw->mem.read_phys(fw->mem.opaque, desc, raw, sizeof(raw))) {
     write_control(fw, desc, FWCFG_DMA_ERROR);
     ev_emit(fw->ev, "fwcfg_dma desc=0x%" PRIx64 " error=descriptor", desc);
+    if (fw->trace)
+      ev_emit(fw->trace, "fwcfg_dma desc=0x%" PRIx64 " error=descriptor", desc);
     return;
   }
   uint32_t control = get_be32(raw);
@@ -241,6 +260,10 @@ static void dma_transfer(struct fwcfg *fw)
     length -= len;
   }
   write_control(fw, desc, control);
+  if (fw->trace)
+    ev_emit(fw->trace, "fwcfg_dma desc=0x%" PRIx64 " control=0x%" PRIx32 " key=0x%04" PRIx16
+            " length=0x%" PRIx32 " address=0x%" PRIx64 " result=0x%" PRIx32, desc, req, fw->cur_entry,
+            get_be32(raw + 4), get_be64(raw + 8), control);
   ev_emit(fw->ev, "fwcfg_dma desc=0x%" PRIx64 " control=0x%" PRIx32 " key=0x%04" PRIx16
           " result=0x%" PRIx32, desc, req, fw->cur_entry, control);
 }

@@ -95,6 +95,7 @@ struct fwcfg {
   bool dma_enabled;
   struct fwcfg_mem_ops mem;
   const struct evsink *ev;
+  const struct evsink *trace;   /* fwcfg_* trace lines (docs/tracing.md), or NULL */
   /* storage of the fixed items */
   uint8_t sig[4];
   uint8_t id_le[4];

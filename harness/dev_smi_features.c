@@ -54,6 +54,12 @@ static void features_ok_select(void *opaque)
     return; /* negotiation complete, features locked */
   uint64_t req = get_le64(sf->requested_le);
   const char *why = NULL;
+  if (sf->forced) {
+    sf->negotiated = sf->host;
+    sf->features_ok = 1;
+    ev_emit(sf->ev, "smi_features_forced requested=0x%" PRIx64 " negotiated=0x%" PRIx64, req, sf->host);
+    return;
+  }
   uint64_t hp = req & (SMI_F_CPU_HOTPLUG | SMI_F_CPU_HOT_UNPLUG);
   if (req & ~sf->host)
     why = "unsupported";

@@ -21,6 +21,11 @@ struct smi_features {
   uint8_t requested_le[8];    /* etc/smi/requested-features (guest-writable) */
   uint8_t features_ok;        /* etc/smi/features-ok */
   uint64_t negotiated;        /* x-smi-negotiated-features */
+  /* Test knob, not a QEMU feature (`machine ... smi_negotiation=forced`):
+   * at features-ok the platform negotiates every host feature whatever
+   * the guest requested; the request is still logged
+   * (smi_features_forced requested=R negotiated=N). docs/sev-model.md. */
+  bool forced;
   const struct evsink *ev;
 };
 

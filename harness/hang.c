@@ -100,6 +100,7 @@ void hang_report(struct machine *m, bool all)
     uc_engine *uc = m->uc[v->in_smm ? VIEW_SMM : VIEW_NORMAL];
     uint64_t rip = 0, waits = 0;
     char sym[128], insn[96] = "?";
+    cpu_reset_ctx(m, v);
     uc_context_restore(uc, v->ctx);
     uc_reg_read(uc, UC_X86_REG_RIP, &rip);
     struct cpu_mode cm = vcpu_mode(m, v, uc);

@@ -8,8 +8,10 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "inject.h"
 #include "smmhp/mailbox.h"
 #include "smmhp/ports.h"
+#include "sev.h"
 #include "upstream_fns.h"
 
 #define NPAGES (SMMHP_RAM_SIZE >> 12)
@@ -118,9 +120,14 @@ static int dma_write(void *opaque, uint64_t addr, const void *buf, uint32_t len)
 
 /* ---- memory --------------------------------------------------------------- */
 
+/* Beyond RAM nothing answers: reads are all-ones, writes are dropped
+ * (an SMBASE loaded from ciphertext can point there, docs/sev-model.md). */
 void machine_phys_read(struct machine *m, uint64_t addr, void *buf, size_t len)
 {
-  memcpy(buf, m->ram + addr, len);
+  size_t in = addr >= SMMHP_RAM_SIZE ? 0 : addr + len > SMMHP_RAM_SIZE ? SMMHP_RAM_SIZE - addr : len;
+  memcpy(buf, m->ram + addr, in);
+  memset((uint8_t *)buf + in, 0xFF, len - in);
+  sev_platform_read(m, addr, buf, in);
 }
 
 void machine_code_written(struct machine *m, uint64_t addr, size_t len)
@@ -133,6 +140,11 @@ void machine_code_written(struct machine *m, uint64_t addr, size_t len)
 
 void machine_phys_write(struct machine *m, uint64_t addr, const void *buf, size_t len)
 {
+  if (addr >= SMMHP_RAM_SIZE)
+    return;
+  if (addr + len > SMMHP_RAM_SIZE)
+    len = SMMHP_RAM_SIZE - addr;
+  sev_platform_write(m, addr, len);
   memcpy(m->ram + addr, buf, len);
   for (uint64_t a = addr; a < addr + len; a++)
     m->os_written[a >> 3] &= (uint8_t)~(1u << (a & 7));
@@ -154,6 +166,7 @@ int machine_init(struct machine *m, const struct machine_config *cfg)
   m->step_hash = 0xCBF29CE484222325ull;
   m->ev = (struct evsink){ sink_event, m };
   m->trace = (struct evsink){ sink_trace, m };
+  m->trace_out = cfg->trace.out;
   m->ram = mmap(NULL, SMMHP_RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (m->ram == MAP_FAILED) {
     m->ram = NULL;
@@ -170,8 +183,10 @@ int machine_init(struct machine *m, const struct machine_config *cfg)
   }
   if (!m->page_gen || !m->code_page || !m->os_written)
     return -1;
-  if (views_init(m) || run_install_hooks(m, VIEW_NORMAL) || run_install_hooks(m, VIEW_SMM) ||
+  if (sev_init(m) || views_init(m) || run_install_hooks(m, VIEW_NORMAL) || run_install_hooks(m, VIEW_SMM) ||
       cpu_templates_init(m))
+    return -1;
+  if (trace_on(m, TRACE_INSN) && trace_insn_install(m))
     return -1;
 
   /* devices: q35 with the reference QEMU 7.2 defaults */
@@ -185,16 +200,18 @@ int machine_init(struct machine *m, const struct machine_config *cfg)
   m->cpuhp.eject = cb_eject;
   m->cpuhp.opaque = m;
   m->cpuhp.ev = &m->ev;
-  m->cpuhp.trace = &m->trace;
+  m->cpuhp.trace = trace_sink(m, TRACE_CPUHP);
   struct fwcfg_mem_ops mem = { dma_read, dma_write, m };
   fwcfg_init(&m->fwcfg, &mem, (uint16_t)cfg->boot_cpus, (uint16_t)cfg->possible_cpus, &m->ev);
+  m->fwcfg.trace = trace_sink(m, TRACE_FWCFG);
   if (smi_features_init(&m->smif, cfg->smm ? cfg->smi_host_features : 0, &m->ev) ||
       (cfg->smm && smi_features_register(&m->smif, &m->fwcfg)))
     return -1;
+  m->smif.forced = cfg->smi_negotiation_forced;
   struct chipset_config cc = {
     .low_ram_top = SMMHP_RAM_SIZE, .ext_tseg_mbytes = 16, .smbase_smram = true, .smm_enabled = cfg->smm,
   };
-  chipset_init(&m->chipset, &cc, &m->smif, &m->ev, &m->trace);
+  chipset_init(&m->chipset, &cc, &m->smif, &m->ev, trace_sink(m, TRACE_APM));
   m->chipset.raise_smi = cb_raise_smi;
   m->chipset.views_changed = cb_views_changed;
   m->chipset.s3 = cb_s3;
@@ -210,14 +227,17 @@ void machine_free(struct machine *m)
     if (m->cpu[i].pre_smm)
       uc_context_free(m->cpu[i].pre_smm);
   }
+  inject_free(m);
   cpu_templates_free(m);
   run_free_hooks(m);
+  sev_free(m);
   for (int vw = 0; vw < VIEW_COUNT; vw++) {
     if (m->uc[vw])
       uc_close(m->uc[vw]);
     free(m->dirty_mark[vw]);
     free(m->dirty_list[vw]);
   }
+  trace_insn_free(m);
   cpuhp_free(&m->cpuhp);
   upstream_fns_free(m->upfns);
   if (m->fw_loaded)
@@ -282,6 +302,7 @@ int machine_power_on(struct machine *m, char *err, size_t errlen)
     uc_reg_write(uc, UC_X86_REG_RIP, &rip);
     uc_reg_write(uc, UC_X86_REG_RSP, &rsp);
     uc_context_save(uc, v->ctx);
+    v->reset_ctx_pending = false;
     v->state = VCPU_RUN;
   }
   uc_context_free(flat);

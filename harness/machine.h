@@ -19,6 +19,7 @@
 #include "elfimage.h"
 #include "evsink.h"
 #include "smmhp/memmap.h"
+#include "trace.h"
 
 #define MACHINE_MAX_CPUS SMMHP_MAX_CPUS
 
@@ -51,6 +52,7 @@ struct vcpu {
   uint32_t icr_low;
   bool resume_sleep;     /* SMI interrupted a service-port delay */
   bool was_wait_sipi;    /* TCG: SMI taken in wait-for-SIPI */
+  bool reset_ctx_pending; /* ctx still to be set to the reset state (cpu_reset_ctx) */
   uc_context *ctx;       /* registers while not running */
   uc_context *pre_smm;   /* state at SMI entry: RSM restores its mode */
   uint32_t entry_smbase; /* SMBASE the current SMM entry used */
@@ -76,14 +78,18 @@ struct machine_config {
   bool smm;              /* firmware built with SMM (SMM_REQUIRE) */
   enum accel accel;
   bool sev;
+  bool smi_negotiation_forced; /* test knob: negotiate all SMI features (dev_smi_features.h) */
   uint64_t seed;
   uint64_t budget;       /* guest instructions per scenario step */
   uint64_t smi_host_features; /* etc/smi/supported-features */
+  struct trace_config trace;  /* --trace groups, file, insn filter (trace.h) */
 };
 
 struct special_hooks;
 struct block_cache;
 struct upstream_fns;
+struct sev_model;
+struct coverage;
 
 struct machine {
   struct machine_config cfg;
@@ -105,11 +111,14 @@ struct machine {
   struct elfimage fw, os;
   bool fw_loaded, os_loaded;
   struct upstream_fns *upfns;          /* upstream functions executed (upstream_fns.h) */
+  struct sev_model *sev;               /* SEV memory encryption (sev.h); NULL when sev=off */
+  struct coverage *coverage;           /* line coverage being recorded, or NULL (coverage.h) */
 
   /* events, log and trace hash */
   struct evsink ev;                    /* structured events (hashed, matched) */
   struct evsink trace;                 /* QEMU-format trace lines (not hashed) */
   FILE *trace_out;
+  struct trace_insn *tinsn;            /* insn group hook state (trace.c) */
   void (*log)(void *ctx, const char *line);
   void *log_ctx;
   uint64_t trace_hash;
@@ -147,6 +156,7 @@ struct machine {
 
   /* verdict state */
   bool hang, violation, fatal, faulted, refused;
+  struct injections *injections;       /* inject.c */
   unsigned violations;
 };
 

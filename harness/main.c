@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli_matrix.h"
+#include "coverage.h"
 #include "dev_smi_features.h"
 #include "machine.h"
 #include "runner.h"
@@ -19,18 +20,21 @@
 
 struct options {
   const char *scenario, *log_path, *trace_path;
+  const char *coverage_path; /* --coverage FILE.info */
   char fw[PATH_MAX], fw_nosmm[PATH_MAX], os[PATH_MAX];
   bool fw_given;
   bool quiet, seed_given;
   uint64_t seed;
   unsigned runs;
+  struct trace_config trace; /* groups and insn filter; .out set when opened */
+  bool trace_given;
 };
 
 static void usage(FILE *f)
 {
   fprintf(f,
           "usage: smmhp run SCENARIO [options]\n"
-          "       smmhp bench SCENARIO [--runs N] [--fw ELF] [--os ELF]\n"
+          "       smmhp bench SCENARIO [--runs N] [--fw ELF] [--os ELF] [--trace GROUPS]\n"
           "       smmhp matrix --release VERSION [options]   (smmhp matrix --help)\n"
           "  --seed N          scheduler seed (overrides the scenario's `seed`)\n"
           "  --fw ELF          firmware image for every scenario (default: fw/smmhp-fw.elf\n"
@@ -39,7 +43,13 @@ static void usage(FILE *f)
           "  --os ELF          OS actor image (default: os/smmhp-os.elf beside smmhp)\n"
           "  --log FILE        write the event log to FILE instead of stdout\n"
           "  --quiet           no event log, only the summary\n"
-          "  --trace-file F    write QEMU-format trace lines (cpuhp_*, apm_*) to F\n"
+          "  --trace GROUPS    trace lines of the groups in the comma list GROUPS: cpuhp, apm\n"
+          "                    (QEMU 7.2 trace-event formats), smm, ipi, fwcfg, insn (docs/tracing.md)\n"
+          "  --trace-file F    write the trace to F (default stderr; bench: /dev/null);\n"
+          "                    without --trace it traces cpuhp,apm\n"
+          "  --trace-cpu N     insn: only vCPU N\n"
+          "  --trace-range A-B insn: only linear addresses A <= addr < B\n"
+          "  --coverage F      run: write the firmware's line coverage as an lcov tracefile\n"
           "  --runs N          bench: repetitions (default 20)\n"
           "exit status: 0 expectations met, 1 not met, 2 bad input, 3 internal error\n");
 }
@@ -62,10 +72,13 @@ static int parse_u64(const char *s, uint64_t *v)
 
 static int parse_options(const char *cmd, int argc, char **argv, struct options *o)
 {
-  static const char *const with_value[] = { "--seed", "--fw", "--fw-nosmm", "--os", "--log", "--trace-file", "--runs" };
+  static const char *const with_value[] = { "--seed", "--fw", "--fw-nosmm", "--os", "--log", "--trace-file", "--runs", "--coverage",
+                                            "--trace", "--trace-cpu", "--trace-range" };
+  char msg[160];
 
   memset(o, 0, sizeof *o);
   o->runs = 20;
+  o->trace = trace_config_none();
   path_beside_self(o->fw, sizeof o->fw, "fw/smmhp-fw.elf");
   path_beside_self(o->fw_nosmm, sizeof o->fw_nosmm, "fw/smmhp-fw-nosmm.elf");
   path_beside_self(o->os, sizeof o->os, "os/smmhp-os.elf");
@@ -101,6 +114,25 @@ static int parse_options(const char *cmd, int argc, char **argv, struct options 
       o->log_path = argv[++i];
     } else if (!strcmp(a, "--trace-file")) {
       o->trace_path = argv[++i];
+    } else if (!strcmp(a, "--coverage")) {
+      o->coverage_path = argv[++i];
+    } else if (!strcmp(a, "--trace")) {
+      if (trace_parse_groups(argv[++i], &o->trace.groups, msg, sizeof msg)) {
+        fprintf(stderr, "smmhp: %s: --trace: %s\n", cmd, msg);
+        return 2;
+      }
+      o->trace_given = true;
+    } else if (!strcmp(a, "--trace-cpu")) {
+      if (parse_u64(argv[++i], &n) || n >= MACHINE_MAX_CPUS) {
+        fprintf(stderr, "smmhp: %s: --trace-cpu: bad vCPU '%s'\n", cmd, argv[i]);
+        return 2;
+      }
+      o->trace.cpu = (int)n;
+    } else if (!strcmp(a, "--trace-range")) {
+      if (trace_parse_range(argv[++i], &o->trace.lo, &o->trace.hi)) {
+        fprintf(stderr, "smmhp: %s: --trace-range: bad range '%s' (want A-B, A < B)\n", cmd, argv[i]);
+        return 2;
+      }
     } else if (!strcmp(a, "--quiet")) {
       o->quiet = true;
     } else if (a[0] == '-') {
@@ -118,7 +150,30 @@ static int parse_options(const char *cmd, int argc, char **argv, struct options 
     usage(stderr);
     return 2;
   }
+  if (o->trace_path && !o->trace_given)
+    o->trace.groups = TRACE_CPUHP | TRACE_APM; /* --trace-file alone: the QEMU groups */
   return 0;
+}
+
+/* Open the trace destination when a group is on: 0 or 2. */
+static int open_trace(struct options *o, const char *fallback)
+{
+  if (!o->trace.groups)
+    return 0;
+  const char *path = o->trace_path ? o->trace_path : fallback;
+  o->trace.out = path ? fopen(path, "w") : stderr;
+  if (!o->trace.out) {
+    fprintf(stderr, "smmhp: --trace-file: cannot write '%s': %s\n", path, strerror(errno));
+    return 2;
+  }
+  return 0;
+}
+
+static void close_trace(struct options *o)
+{
+  if (o->trace.out && o->trace.out != stderr)
+    fclose(o->trace.out);
+  o->trace.out = NULL;
 }
 
 /* The firmware the scenario's machine boots: `smm=off` means OVMF built
@@ -150,7 +205,8 @@ static int load_scenario(const struct options *o, struct scenario *s)
 static int make_machine(const struct options *o, const struct scenario *s, struct machine **out)
 {
   char msg[512];
-  int rc = scenario_machine_new(s, fw_for(o, s), o->os, o->seed_given, o->seed, out, msg, sizeof msg);
+  int rc = scenario_machine_new_traced(s, fw_for(o, s), o->os, o->seed_given, o->seed, &o->trace, out, msg,
+                                       sizeof msg);
   if (rc)
     fprintf(stderr, "smmhp: %s\n", msg);
   return rc;
@@ -161,13 +217,13 @@ static int cmd_run(int argc, char **argv)
   struct options o;
   struct scenario s;
   struct machine *m = NULL;
-  FILE *logf = NULL, *tracef = NULL;
+  FILE *logf = NULL;
   int rc = parse_options("run", argc, argv, &o);
 
   if (rc)
     return rc;
   memset(&s, 0, sizeof s);
-  if ((rc = load_scenario(&o, &s)) || (rc = make_machine(&o, &s, &m)))
+  if ((rc = load_scenario(&o, &s)) || (rc = open_trace(&o, NULL)) || (rc = make_machine(&o, &s, &m)))
     goto out;
   if (!o.quiet) {
     logf = o.log_path ? fopen(o.log_path, "w") : stdout;
@@ -179,24 +235,23 @@ static int cmd_run(int argc, char **argv)
     m->log = log_line;
     m->log_ctx = logf;
   }
-  if (o.trace_path) {
-    tracef = fopen(o.trace_path, "w");
-    if (!tracef) {
-      fprintf(stderr, "smmhp: --trace-file: cannot write '%s': %s\n", o.trace_path, strerror(errno));
-      rc = 2;
-      goto out;
-    }
-    m->trace_out = tracef;
-  }
   printf("scenario %s seed %" PRIu64 "\n", s.name, m->cfg.seed);
+  struct coverage *cov = o.coverage_path ? coverage_new() : NULL;
+  if (cov)
+    coverage_attach(cov, m);
   struct runner r = { .s = &s, .m = m, .out = stdout };
   rc = runner_execute(&r);
+  char cerr[512];
+  if (cov && coverage_write(cov, o.coverage_path, s.name, cerr, sizeof cerr)) {
+    fprintf(stderr, "smmhp: %s\n", cerr);
+    rc = rc ? rc : 3;
+  }
+  coverage_free(cov);
 out:
   if (logf && logf != stdout)
     fclose(logf);
-  if (tracef)
-    fclose(tracef);
   scenario_machine_free(m);
+  close_trace(&o);
   scenario_free(&s);
   return rc;
 }
@@ -225,7 +280,7 @@ static int cmd_bench(int argc, char **argv)
   if (rc)
     return rc;
   memset(&s, 0, sizeof s);
-  if ((rc = load_scenario(&o, &s))) {
+  if ((rc = load_scenario(&o, &s)) || (rc = open_trace(&o, "/dev/null"))) {
     scenario_free(&s);
     return rc;
   }
@@ -255,7 +310,7 @@ static int cmd_bench(int argc, char **argv)
   if (!rc) {
     qsort(t, o.runs, sizeof *t, cmp_double);
     double med = t[o.runs / 2];
-    printf("bench %s runs=%u\n", s.name, o.runs);
+    printf("bench %s runs=%u trace=0x%x\n", s.name, o.runs, o.trace.groups);
     printf("  cpu-time-ms   median %.2f  min %.2f  max %.2f\n", med * 1e3, t[0] * 1e3, t[o.runs - 1] * 1e3);
     printf("  guest-insns   %" PRIu64 " per run, %.1f M/s of CPU time\n", retired, retired / med / 1e6);
     printf("  switches      %" PRIu64 " per run, %.0f ns each (CPU time / switches)\n", switches,
@@ -265,6 +320,7 @@ static int cmd_bench(int argc, char **argv)
     printf("  peak-rss-mib  %.1f\n", ru.ru_maxrss / 1024.0);
   }
   free(t);
+  close_trace(&o);
   scenario_free(&s);
   return rc;
 }

@@ -23,4 +23,12 @@ int mutate_skip_line(const struct elfimage *img, uint8_t *ram, uint64_t ram_size
                      unsigned line, const char *function, uint64_t *at, size_t max_at, size_t *nat,
                      char *err, size_t errlen);
 
+/* Branch-level mutation: every conditional jump among the instructions of
+ * FILE:LINE inside FUNCTION becomes an unconditional jump to its target
+ * (the branch is forced taken). Returns the number of branches rewritten
+ * (>= 1) or -1 with a message. */
+int mutate_force_line(const struct elfimage *img, uint8_t *ram, uint64_t ram_size, const char *file,
+                      unsigned line, const char *function, uint64_t *at, size_t max_at, size_t *nat,
+                      char *err, size_t errlen);
+
 #endif

@@ -16,8 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coverage.h"
 #include "cpu_mode.h"
 #include "insn_scan.h"
+#include "sev.h"
 #include "invariants.h"
 #include "smmhp/ports.h"
 #include "upstream_fns.h"
@@ -50,6 +52,13 @@ static uint64_t rng_next(struct machine *m)
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
   return z ^ (z >> 31);
+}
+
+/* Keyed by address and kind: the instruction after an IN/OUT may itself
+ * be one that needs a hook (a hlt, cpuid...). */
+static uint64_t hook_key(uint64_t addr, enum special_kind kind)
+{
+  return addr << 4 | (uint64_t)kind;
 }
 
 static bool hooked(struct special_hooks *h, uint64_t a)
@@ -220,7 +229,7 @@ static void add_special_hook(struct machine *m, enum view vw, const struct speci
   case SP_RSM: cb = (void *)hook_rsm; break;
   }
   uc_hook_add(uc, &h, UC_HOOK_CODE, cb, m, sp->addr, sp->addr);
-  remember_hook(m->hooks[vw], sp->addr);
+  remember_hook(m->hooks[vw], hook_key(sp->addr, sp->kind));
 }
 
 /* ---- block hook ---------------------------------------------------------- */
@@ -256,7 +265,7 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
     bool added = false;
     insn_scan_block(m->ram + addr, size, addr, cm.bits, &sr);
     for (unsigned i = 0; i < sr.nspecial; i++) {
-      if (!hooked(m->hooks[vw], sr.sp[i].addr)) {
+      if (!hooked(m->hooks[vw], hook_key(sr.sp[i].addr, sr.sp[i].kind))) {
         add_special_hook(m, vw, &sr.sp[i]);
         added = true;
       }
@@ -273,6 +282,8 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
       return;
     }
   }
+  if (m->coverage)
+    coverage_block(m, addr, size);
   m->quantum_left--;
   v->insns += e->ninsn;
   m->vtime += e->ninsn;
@@ -286,7 +297,7 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 static void on_write(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *opaque)
 {
   struct machine *m = opaque;
-  (void)uc; (void)type; (void)value;
+  (void)type; (void)value;
   if (addr >= SMMHP_RAM_SIZE || size <= 0)
     return;
   uint64_t end = addr + (uint64_t)size;
@@ -297,6 +308,8 @@ static void on_write(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, i
       page_touched(m, p);
   if (!m->cur)
     return;
+  if (m->sev)
+    sev_guest_write(m, m->cur, uc, addr, (unsigned)(end - addr));
   bool os = !m->cur->in_smm && m->phase >= SMMHP_PHASE_OS;
   for (uint64_t a = addr; a < end; a++) {
     if (os)

@@ -20,6 +20,7 @@ bool msr_read(struct machine *m, struct vcpu *v, uint32_t msr, uint64_t *val);
 bool msr_write(struct machine *m, struct vcpu *v, uint32_t msr, uint64_t val);
 void cpu_do_init(struct machine *m, struct vcpu *v);
 void cpu_do_sipi(struct machine *m, struct vcpu *v);
+void cpu_reset_ctx(struct machine *m, struct vcpu *v);
 void cpu_start_real(struct machine *m, struct vcpu *v, enum view vw, uint64_t cs_base, uint16_t ip);
 int cpu_templates_init(struct machine *m);
 void cpu_templates_free(struct machine *m);

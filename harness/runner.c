@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hang.h"
+#include "inject.h"
 #include "mutate.h"
 #include "run_internal.h"
 #include "smmhp/mailbox.h"
@@ -188,6 +189,9 @@ static enum run_result run_step(struct runner *r, const struct scenario_step *st
     return os_command(m, SMMHP_OS_APM, (uint32_t)scenario_step_u64(st, "value", 0), 0, budget);
   case SCN_OS_S3:
     return os_command(m, SMMHP_OS_S3, 0, 0, budget);
+  case SCN_INJECT:
+    inject_arm(m, st); /* takes effect during the following steps */
+    return RUN_DONE;
   case SCN_OS_CEJ0:
     return os_command(m, SMMHP_OS_CEJ0, (uint32_t)scenario_step_u64(st, "slot", 0), 0, budget);
   case SCN_OS_OFFLINE:
@@ -211,9 +215,12 @@ static int apply_mutations(struct runner *r)
     if (mu->kind == SCN_MUT_CALL) {
       n = mutate_call(&r->m->fw, r->m->ram, SMMHP_RAM_SIZE, mu->callee, mu->function, at, 16, err, sizeof err);
       nat = n > 16 ? 16 : (size_t)(n > 0 ? n : 0);
-    } else {
+    } else if (mu->kind == SCN_MUT_SKIP) {
       n = mutate_skip_line(&r->m->fw, r->m->ram, SMMHP_RAM_SIZE, mu->file, mu->lineno, mu->function, at,
                            16, &nat, err, sizeof err);
+    } else {
+      n = mutate_force_line(&r->m->fw, r->m->ram, SMMHP_RAM_SIZE, mu->file, mu->lineno, mu->function, at,
+                            16, &nat, err, sizeof err);
     }
     if (n < 0) {
       fprintf(stderr, "%s:%d: %s\n", r->s->name, mu->line, err);
@@ -224,7 +231,8 @@ static int apply_mutations(struct runner *r)
       if (mu->kind == SCN_MUT_CALL)
         machine_event(r->m, "mutation call=%s in=%s at=%s", mu->callee, mu->function, sym);
       else
-        machine_event(r->m, "mutation skip=%s:%u in=%s at=%s", mu->file, mu->lineno, mu->function, sym);
+        machine_event(r->m, "mutation %s=%s:%u in=%s at=%s", mu->kind == SCN_MUT_SKIP ? "skip" : "force",
+                      mu->file, mu->lineno, mu->function, sym);
     }
   }
   return 0;
@@ -264,6 +272,11 @@ int runner_execute(struct runner *r)
 
   if (apply_mutations(r))
     return 2;
+  char ierr[256];
+  if (inject_install(m, r->s, ierr, sizeof ierr)) {
+    fprintf(stderr, "%s\n", ierr);
+    return 2;
+  }
   for (size_t i = 0; i < r->s->nsteps; i++) {
     const struct scenario_step *st = &r->s->steps[i];
     enum run_result rr = run_step(r, st);

@@ -20,6 +20,7 @@
  * wait-for-SIPI: what happens to it next is the firmware's business.
  */
 #include "run_internal.h"
+#include "sev.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -87,6 +88,7 @@ static void start_flat(struct machine *m, struct vcpu *v, uint64_t rip, uint64_t
   uc_reg_write(uc, UC_X86_REG_RIP, &rip);
   uc_reg_write(uc, UC_X86_REG_RSP, &rsp);
   uc_context_save(uc, v->ctx);
+  v->reset_ctx_pending = false;
   v->state = VCPU_RUN;
 }
 
@@ -126,6 +128,7 @@ int s3_cycle(struct machine *m, char *err, size_t errlen)
       cpu_do_init(m, v); /* wait-for-SIPI */
   }
   m->phase = SMMHP_PHASE_RESET;
+  sev_s3_resume(m); /* no AmdSevDxe on resume: the initial map stays private (B11) */
   m->stop_requested = false;
   views_apply(m); /* TSEG open, 0x30000 window plain RAM again */
   machine_event(m, "s3_resume present_cpus=%u resume_entry=smmhp_s3_resume_entry", present);

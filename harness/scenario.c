@@ -86,6 +86,34 @@ static struct scenario_arg *arg_by_name(struct scenario_step *st, const char *na
 }
 
 /* Check and convert one value into its argument slot. */
+/* Store a word argument's text (owned by the step). */
+static int keep_word(struct parser *p, const struct scn_tok *t, struct scenario_arg *a, const char *v)
+{
+  a->str = dupz(v);
+  if (!a->str) {
+    set_error(p, t->vcol, "out of memory");
+    return -1;
+  }
+  return 0;
+}
+
+/* SYMBOL, SYMBOL+OFFSET or a number (resolved later, against the images). */
+static bool valid_code_address(const char *v)
+{
+  char sym[128];
+  const char *plus = strchr(v, '+');
+  size_t len = plus ? (size_t)(plus - v) : strlen(v);
+  uint64_t n;
+
+  if (scn_parse_u64(v, &n) == 0)
+    return true;
+  if (len == 0 || len >= sizeof sym || (plus && scn_parse_u64(plus + 1, &n) != 0))
+    return false;
+  memcpy(sym, v, len);
+  sym[len] = '\0';
+  return scn_is_symbol(sym);
+}
+
 static int convert(struct parser *p, const struct scn_arg_spec *as, const struct scn_tok *t,
                    struct scenario_arg *a, uint64_t *num2)
 {
@@ -180,6 +208,12 @@ static int convert(struct parser *p, const struct scn_arg_spec *as, const struct
     a->str[colon - v] = '\0';
     return 0;
   }
+  case SCN_VT_ADDR:
+    if (!valid_code_address(v)) {
+      set_error(p, t->vcol, "bad code address '%s' for '%s' (want SYMBOL, SYMBOL+OFFSET or a number)", v, as->name);
+      return -1;
+    }
+    return keep_word(p, t, a, v);
   case SCN_VT_SYM:
   case SCN_VT_KEY:
     if (as->type == SCN_VT_SYM ? !scn_is_symbol(v) : !scn_is_key(v)) {
@@ -187,12 +221,7 @@ static int convert(struct parser *p, const struct scn_arg_spec *as, const struct
                 as->type == SCN_VT_SYM ? "symbol name" : "event key", v, as->name);
       return -1;
     }
-    a->str = dupz(v);
-    if (!a->str) {
-      set_error(p, t->vcol, "out of memory");
-      return -1;
-    }
-    return 0;
+    return keep_word(p, t, a, v);
   }
   return -1;
 }
@@ -389,6 +418,7 @@ static int place(struct parser *p, struct scenario_step *st, uint64_t num2,
     s->machine.smm = scenario_step_u64(st, "smm", 0) == 0;
     s->machine.accel = (enum scenario_accel)scenario_step_u64(st, "accel", 0);
     s->machine.sev = scenario_step_u64(st, "sev", 1) == 0;
+    s->machine.smi_forced = scenario_step_u64(st, "smi_negotiation", 0) == 1;
     s->machine.line = p->line;
     return 0;
   case SCN_SEED:
@@ -403,9 +433,10 @@ static int place(struct parser *p, struct scenario_step *st, uint64_t num2,
     s->budget = scenario_step_u64(st, "value", 0);
     return 0;
   case SCN_MUTATE:
-  case SCN_MUTATE_SKIP: {
+  case SCN_MUTATE_SKIP:
+  case SCN_MUTATE_FORCE: {
     struct scenario_mutation *nm;
-    bool skip = st->kind == SCN_MUTATE_SKIP;
+    bool skip = st->kind != SCN_MUTATE;
 
     if (s->nsteps) {
       set_error(p, 1, "'mutate' after the first step (line %d): mutations apply "
@@ -419,7 +450,7 @@ static int place(struct parser *p, struct scenario_step *st, uint64_t num2,
     }
     s->mutations = nm;
     nm[s->nmutations++] = (struct scenario_mutation){
-      .kind = skip ? SCN_MUT_SKIP : SCN_MUT_CALL,
+      .kind = st->kind == SCN_MUTATE_FORCE ? SCN_MUT_FORCE : skip ? SCN_MUT_SKIP : SCN_MUT_CALL,
       .callee = skip ? NULL : arg_by_name(st, "callee")->str,
       .file = skip ? arg_by_name(st, "location")->str : NULL,
       .lineno = skip ? (unsigned)arg_by_name(st, "location")->num : 0,

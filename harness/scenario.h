@@ -22,6 +22,7 @@ enum scenario_kind {
   SCN_BUDGET,
   SCN_MUTATE,
   SCN_MUTATE_SKIP,
+  SCN_MUTATE_FORCE,
   SCN_BOOT,
   SCN_DEVICE_ADD,
   SCN_DEVICE_DEL,
@@ -32,6 +33,7 @@ enum scenario_kind {
   SCN_OS_OFFLINE,
   SCN_OS_POKE,
   SCN_OS_S3,
+  SCN_INJECT,
   SCN_EXPECT,
   SCN_EXPECT_NOT,
   SCN_EXPECT_VERDICT,
@@ -58,6 +60,7 @@ struct scenario_machine {
   bool smm;                /* firmware built with SMM_REQUIRE; default on */
   enum scenario_accel accel; /* platform quirk set; default kvm */
   bool sev;                /* default off */
+  bool smi_forced;         /* smi_negotiation=forced (test knob); default guest */
   int line;
 };
 
@@ -83,6 +86,7 @@ struct scenario_step {
 enum scenario_mutation_kind {
   SCN_MUT_CALL,            /* calls to `callee` inside `function` become no-ops */
   SCN_MUT_SKIP,            /* instructions of source line file:lineno inside `function` become no-ops */
+  SCN_MUT_FORCE,           /* conditional branches of that line become unconditional */
 };
 
 struct scenario_mutation {

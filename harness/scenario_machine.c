@@ -11,15 +11,24 @@
 int scenario_machine_new(const struct scenario *s, const char *fw, const char *os, bool seed_given,
                          uint64_t seed, struct machine **out, char *err, size_t errlen)
 {
+  return scenario_machine_new_traced(s, fw, os, seed_given, seed, NULL, out, err, errlen);
+}
+
+int scenario_machine_new_traced(const struct scenario *s, const char *fw, const char *os, bool seed_given,
+                                uint64_t seed, const struct trace_config *trace, struct machine **out,
+                                char *err, size_t errlen)
+{
   struct machine_config cfg = {
     .boot_cpus = s->machine.boot_cpus,
     .possible_cpus = s->machine.possible_cpus,
     .smm = s->machine.smm,
     .accel = s->machine.accel == SCN_ACCEL_TCG ? ACCEL_TCG : ACCEL_KVM,
     .sev = s->machine.sev,
+    .smi_negotiation_forced = s->machine.smi_forced,
     .seed = seed_given ? seed : s->seed,
     .budget = s->budget,
     .smi_host_features = SMI_F_ALL,
+    .trace = trace ? *trace : trace_config_none(),
   };
   struct machine *m = calloc(1, sizeof *m);
 

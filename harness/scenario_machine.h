@@ -14,6 +14,10 @@
  * allocated in every case and must be released with scenario_machine_free. */
 int scenario_machine_new(const struct scenario *s, const char *fw, const char *os, bool seed_given,
                          uint64_t seed, struct machine **out, char *err, size_t errlen);
+/* The same, traced as `trace` says (NULL: no tracing). */
+int scenario_machine_new_traced(const struct scenario *s, const char *fw, const char *os, bool seed_given,
+                                uint64_t seed, const struct trace_config *trace, struct machine **out,
+                                char *err, size_t errlen);
 void scenario_machine_free(struct machine *m);
 
 /* dir-of-the-smmhp-binary/rel (build/rel when it cannot be read): where

@@ -14,7 +14,8 @@ enum scn_vtype {
   SCN_VT_CPUS,      /* BOOT/POSSIBLE */
   SCN_VT_SYM,       /* C identifier (firmware symbol) */
   SCN_VT_KEY,       /* event key: letter or _, then letters, digits, _ - . */
-  SCN_VT_LOC        /* source location FILE:LINE, e.g. CpuHotplug.c:167 */
+  SCN_VT_LOC,       /* source location FILE:LINE, e.g. CpuHotplug.c:167 */
+  SCN_VT_ADDR       /* guest code address: SYMBOL, SYMBOL+OFFSET or a number */
 };
 
 struct scn_arg_spec {

@@ -5,7 +5,9 @@
  * from the map only when the revision read back has bit 17 set.
  *
  * The map is written and read as the platform sees memory: physical
- * bytes in SMRAM.
+ * bytes in SMRAM. Under SEV (sev.c) RSM reads ciphertext where the guest
+ * wrote privately; rsm_smbase then shows the guest's value as `written`
+ * and the platform's as `loaded`.
  */
 #include "run_internal.h"
 
@@ -73,10 +75,20 @@ void smm_enter(struct machine *m, struct vcpu *v)
   uint8_t map[SMM_SAVE_STATE_SIZE];
   char from[96], handler[96];
 
+  cpu_reset_ctx(m, v); /* an SMI taken in wait-for-SIPI (TCG) */
   uc_context_restore(uc, v->ctx);
   read_regs(m, v, uc, &r);
+  if (trace_on(m, TRACE_SMM))
+    trace_emit(m, TRACE_SMM, "smm_enter cpu=%d smbase=0x%x rip=0x%" PRIx64 " mode=%d", v->slot, v->smbase,
+               r.rip, vcpu_mode(m, v, uc).bits);
   uc_context_save(uc, v->pre_smm);
-  machine_phys_read(m, v->smbase + SMMHP_SMM_SAVE_STATE_OFF, map, sizeof map);
+  /* the bytes QEMU leaves alone keep the guest's view (not the platform's
+   * ciphertext of them: docs/sev-model.md) */
+  uint64_t mapaddr = (uint64_t)v->smbase + SMMHP_SMM_SAVE_STATE_OFF;
+  if (mapaddr + sizeof map <= SMMHP_RAM_SIZE)
+    memcpy(map, m->ram + mapaddr, sizeof map);
+  else
+    machine_phys_read(m, mapaddr, map, sizeof map);
   savestate_write(map, &r, v->smbase, SMM_REVISION_AMD64);
   machine_phys_write(m, v->smbase + SMMHP_SMM_SAVE_STATE_OFF, map, sizeof map);
 
@@ -108,13 +120,22 @@ void smm_rsm(struct machine *m, struct vcpu *v)
   bool honoured = false;
   char to[96];
 
-  machine_phys_read(m, v->smbase + SMMHP_SMM_SAVE_STATE_OFF, map, sizeof map);
+  uint64_t mapaddr = (uint64_t)v->smbase + SMMHP_SMM_SAVE_STATE_OFF;
+  uint32_t written = 0;
+  machine_phys_read(m, mapaddr, map, sizeof map);
   savestate_read(map, &r, &smbase_field, &honoured);
+  written = smbase_field;
+  if (m->sev && mapaddr + sizeof map <= SMMHP_RAM_SIZE) {
+    /* what the guest wrote: its own (plaintext) view of the map */
+    struct cpu_regs gr;
+    bool gh;
+    savestate_read(m->ram + mapaddr, &gr, &written, &gh);
+  }
   uint32_t old = v->smbase;
-  if (smbase_field != v->smm_map_smbase) {
+  if (smbase_field != v->smm_map_smbase || written != v->smm_map_smbase) {
     /* only guest code writes the map after entry: this is firmware's doing */
     machine_event(m, "rsm_smbase cpu=%d apic=%u written=0x%x loaded=0x%x honoured=%d", v->slot,
-                  v->apic_id, smbase_field, honoured ? smbase_field : old, honoured);
+                  v->apic_id, written, honoured ? smbase_field : old, honoured);
   }
   if (honoured && smbase_field != old) {
     v->smbase = smbase_field;
@@ -139,6 +160,9 @@ void smm_rsm(struct machine *m, struct vcpu *v)
     v->state = VCPU_SLEEP;
   else
     v->state = VCPU_RUN;
+  if (trace_on(m, TRACE_SMM))
+    trace_emit(m, TRACE_SMM, "smm_rsm cpu=%d smbase=0x%x rip=0x%" PRIx64 " mode=%d", v->slot, v->smbase,
+               r.rip, vcpu_mode(m, v, uc).bits);
   machine_symbolize(m, pre.seg[SEG_CS].base + r.rip, to, sizeof to);
   machine_event(m, "rsm cpu=%d apic=%u smbase=0x%x to=%s", v->slot, v->apic_id, v->smbase, to);
   if (v->smbase != old)

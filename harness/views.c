@@ -8,9 +8,12 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "sev.h"
 #include "smmhp/memmap.h"
 
 #define MAX_DROPPED_EVENTS 16
+
+#define SEV_ALIAS (1ull << HARNESS_SEV_C_BIT)
 
 struct hole { uint64_t base, size; };
 
@@ -50,10 +53,11 @@ int views_init(struct machine *m)
   }
   /* SEV: SMM page tables carry the C-bit (PiSmmCpuDxeSmm ORs
    * PcdPteMemoryEncryptionAddressOrMask into every entry) and the CPU
-   * strips it; memory encryption itself is not modelled, so the C-bit
-   * alias is the same RAM (docs/nosmm-and-sev.md). */
-  if (m->cfg.sev && uc_mem_map_ptr(m->uc[VIEW_SMM], 1ull << HARNESS_SEV_C_BIT, SMMHP_RAM_SIZE,
-                                   UC_PROT_ALL, m->ram))
+   * strips it: the C-bit alias is the same RAM; stores through it are
+   * private (sev.c, docs/sev-model.md). Only the SMM engine has it
+   * (docs/sev-model.md, "Not modelled"). */
+  if (m->cfg.sev && (uc_mem_map_ptr(m->uc[VIEW_SMM], SEV_ALIAS, SMMHP_RAM_SIZE, UC_PROT_ALL, m->ram) ||
+                     sev_hook_alias(m, m->uc[VIEW_SMM], SEV_ALIAS)))
     return -1;
   m->view_tseg_hidden = m->view_window_hidden = false;
   return 0;

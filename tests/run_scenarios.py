@@ -2,7 +2,7 @@
 """Run scenario files through `smmhp run` and check their results.
 
 Usage: run_scenarios.py [--smmhp PATH] [--logs DIR] [-j N] [--timeout S]
-                        PATH...
+                        [--coverage DIR] PATH...
 
 PATH is a .scn file, a directory (searched recursively for *.scn) or a
 glob. Each scenario is named by its path below the `scenarios` folder
@@ -14,7 +14,9 @@ what the runner checks, besides the exit status:
   # determinism: seeds=1,2    per seed, two runs give the same trace-hash
   # interleaving: seeds=1,2,3 the seeds give pairwise different step-order
 
-All output of a scenario's runs goes to LOGS/NAME.log. One line per
+All output of a scenario's runs goes to LOGS/NAME.log. With --coverage DIR
+every run also writes its firmware line coverage to DIR/NAME[-K].info
+(`smmhp run --coverage`, docs/coverage.md; '/' in NAME becomes '-'). One line per
 scenario says PASS or FAIL; the last line is exactly "N passed, N failed"
 and the exit status is 1 if any scenario failed, 2 for bad usage.
 """
@@ -119,12 +121,18 @@ class Scenario:
         self.log_path = os.path.join(args.logs, self.name + ".log")
         self.log = []
         self.problems = []
+        self.runs = 0
 
     def run(self, seed=None):
         """One `smmhp run`; returns its output text (None if it did not run)."""
         cmd = [self.args.smmhp, "run", self.path]
         if seed is not None:
             cmd += ["--seed", str(seed)]
+        if self.args.coverage:
+            suffix = f"-{self.runs}" if self.runs else ""
+            cmd += ["--coverage", os.path.join(self.args.coverage,
+                                               self.name.replace("/", "-") + suffix + ".info")]
+        self.runs += 1
         shown = " ".join(cmd)
         try:
             proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -200,6 +208,7 @@ def main(argv):
     ap.add_argument("--logs", default="build/scenario-logs", help="log folder")
     ap.add_argument("-j", "--jobs", type=int, default=1, help="scenarios run in parallel")
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds per run (default 600)")
+    ap.add_argument("--coverage", metavar="DIR", help="write one lcov tracefile per run into DIR")
     ap.add_argument("paths", nargs="+")
     args = ap.parse_args(argv)
 

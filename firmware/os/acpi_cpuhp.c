@@ -58,6 +58,20 @@ static void cplk_release(void)
 
 /* One helper per field access; the field's access width is the I/O width. */
 static void csel_write(uint32_t uid) { outl(CSEL, uid); }
+/* CSCN's SMI upcall, out of line with global labels, so that scenarios
+ * can inject an event right before the OUT (the window of bug B3: the
+ * new CPU exists when the SMI is broadcast) or right after it (B4's: it
+ * does not). */
+static void __attribute__((noinline)) cscn_smi_upcall(void)
+{
+  __asm__ volatile(".globl os_cscn_smi_out\n"
+                   "os_cscn_smi_out:\n\t"
+                   "outb %%al, %%dx\n"
+                   ".globl os_cscn_smi_done\n"
+                   "os_cscn_smi_done:\n"
+                   : : "a"((uint8_t)OVMF_CPUHP_SMI_CMD), "d"((uint16_t)SMMHP_PORT_APM_CNT) : "memory");
+}
+
 static void ccmd_write(uint8_t cmd) { outb(CCMD, cmd); }
 static uint32_t cdat_read(void) { return inl(CDAT); }
 static void cdat_write(uint32_t v) { outl(CDAT, v); }
@@ -143,7 +157,7 @@ uint32_t acpi_cscn(struct smmhp_mailbox *mb)
 
     /* Upcall so firmware pulls the new CPUs in before the OS wakes them. */
     if (smi && num_added > 0)
-      outb(SMMHP_PORT_APM_CNT, OVMF_CPUHP_SMI_CMD);
+      cscn_smi_upcall();
 
     for (idx = 0; idx < num_added; idx++) {
       uid = os_cnew[idx];             /* uid keeps the last one: next pass starts there */

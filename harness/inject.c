@@ -1,0 +1,154 @@
+#include "inject.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run_internal.h"
+
+enum inject_action { INJ_DEVICE_ADD, INJ_DEVICE_DEL, INJ_SMI, INJ_INIT };
+
+struct injection {
+  const struct scenario_step *step;
+  struct machine *m;
+  enum inject_action action;
+  uint64_t addr;
+  uint32_t slot, target, cpu, hit, hits;
+  bool armed, done;
+};
+
+struct injections { size_t n; struct injection *v; };
+
+static int resolve(const struct machine *m, const char *text, uint64_t *addr)
+{
+  char sym[128];
+  const char *plus = strchr(text, '+');
+  size_t len = plus ? (size_t)(plus - text) : strlen(text);
+  uint64_t off = 0;
+  char *end;
+
+  *addr = strtoull(text, &end, 0);
+  if (*end == '\0')
+    return 0;
+  if (len >= sizeof sym)
+    return -1;
+  memcpy(sym, text, len);
+  sym[len] = '\0';
+  if (plus)
+    off = strtoull(plus + 1, NULL, 0);
+  const struct elfsym *s = elfimage_find(&m->fw, sym);
+  if (!s && m->os_loaded)
+    s = elfimage_find(&m->os, sym);
+  if (!s)
+    return -1;
+  *addr = s->addr + off;
+  return 0;
+}
+
+static void fire(struct injection *in, uint64_t addr)
+{
+  struct machine *m = in->m;
+  struct vcpu *by = m->cur;
+  char at[96];
+
+  machine_symbolize(m, addr, at, sizeof at);
+  machine_event(m, "inject action=%s line=%d cpu=%d at=%s",
+                in->action == INJ_DEVICE_ADD ? "device_add" : in->action == INJ_DEVICE_DEL ? "device_del"
+                : in->action == INJ_SMI ? "smi" : "init", in->step->line, by->slot, at);
+  switch (in->action) {
+  case INJ_DEVICE_ADD:
+    if (smi_features_device_add_allowed(&m->smif) && machine_cpu_plug(m, in->slot, true) == 0)
+      machine_event(m, "device_add slot=%u apic=%u", in->slot, m->cpu[in->slot].apic_id);
+    break;
+  case INJ_DEVICE_DEL:
+    if (smi_features_device_del_allowed(&m->smif) && cpuhp_unplug_request(&m->cpuhp, in->slot))
+      machine_event(m, "device_del slot=%u", in->slot);
+    break;
+  case INJ_SMI: {
+    struct vcpu *t = machine_cpu_by_apic(m, in->target);
+    if (t)
+      machine_raise_smi(m, t, "injected");
+    break;
+  }
+  case INJ_INIT:
+    machine_send_ipi(m, NULL, 0x4500, in->target, false);
+    break;
+  }
+}
+
+static void on_hit(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
+{
+  struct injection *in = opaque;
+  struct machine *m = in->m;
+  (void)size;
+
+  if (!in->armed || in->done || !m->cur || (in->cpu != 0xFFFFFFFFu && (uint32_t)m->cur->slot != in->cpu))
+    return;
+  if (++in->hits < in->hit)
+    return;
+  in->done = true;
+  fire(in, addr);
+  /* the event lands between the previous instruction and this one */
+  m->stopped_by_us = true;
+  m->stop_linear = addr;
+  uc_emu_stop(uc);
+}
+
+int inject_install(struct machine *m, const struct scenario *s, char *err, size_t errlen)
+{
+  struct injections *ij = calloc(1, sizeof *ij);
+  size_t n = 0;
+
+  if (!ij)
+    return -1;
+  for (size_t i = 0; i < s->nsteps; i++)
+    n += s->steps[i].kind == SCN_INJECT;
+  ij->v = calloc(n ? n : 1, sizeof *ij->v);
+  m->injections = ij;
+  for (size_t i = 0; i < s->nsteps; i++) {
+    const struct scenario_step *st = &s->steps[i];
+    if (st->kind != SCN_INJECT)
+      continue;
+    struct injection *in = &ij->v[ij->n++];
+    const struct scenario_arg *at = scenario_step_arg(st, "at");
+    in->step = st;
+    in->m = m;
+    in->action = (enum inject_action)scenario_step_u64(st, "action", 0);
+    in->slot = (uint32_t)scenario_step_u64(st, "slot", 0);
+    in->target = (uint32_t)scenario_step_u64(st, "target", 0);
+    in->cpu = (uint32_t)scenario_step_u64(st, "cpu", 0xFFFFFFFFu);
+    in->hit = (uint32_t)scenario_step_u64(st, "hit", 1);
+    if (!at || resolve(m, at->str, &in->addr)) {
+      snprintf(err, errlen, "%s:%d: inject: no code address '%s' in the firmware or OS image", s->name, st->line,
+               at ? at->str : "?");
+      return -1;
+    }
+    if ((in->action == INJ_DEVICE_ADD || in->action == INJ_DEVICE_DEL) && in->slot >= m->ncpus) {
+      snprintf(err, errlen, "%s:%d: inject: slot %u out of range 0..%u", s->name, st->line, in->slot, m->ncpus - 1);
+      return -1;
+    }
+    for (int vw = 0; vw < VIEW_COUNT; vw++) {
+      uc_hook h;
+      uc_hook_add(m->uc[vw], &h, UC_HOOK_CODE, on_hit, in, in->addr, in->addr);
+    }
+  }
+  return 0;
+}
+
+void inject_arm(struct machine *m, const struct scenario_step *st)
+{
+  struct injections *ij = m->injections;
+  for (size_t i = 0; ij && i < ij->n; i++)
+    if (ij->v[i].step == st)
+      ij->v[i].armed = true;
+}
+
+void inject_free(struct machine *m)
+{
+  struct injections *ij = m->injections;
+  if (ij)
+    free(ij->v);
+  free(ij);
+  m->injections = NULL;
+}

@@ -1,0 +1,20 @@
+/* Events injected at an exact guest instruction: `inject ACTION at=ADDR`
+ * steps (docs/scenario-language.md). The hooks go in before any code is
+ * translated (at load); the runner arms each one when the scenario reaches
+ * its step, and the event happens before that instruction executes, on
+ * the hit-th execution by the given vCPU (any by default). */
+#ifndef SMMHP_INJECT_H
+#define SMMHP_INJECT_H
+
+#include <stddef.h>
+
+#include "machine.h"
+#include "scenario.h"
+
+/* Resolve and hook every inject step; -1 with "FILE:LINE: message". */
+int inject_install(struct machine *m, const struct scenario *s, char *err, size_t errlen);
+/* The scenario reached this inject step. */
+void inject_arm(struct machine *m, const struct scenario_step *st);
+void inject_free(struct machine *m);
+
+#endif
