@@ -72,7 +72,7 @@ SCENARIOS ?= scenarios
 
 # The tests: cmocka unit tests of every model, then the scenarios through
 # the real firmware; the last line is "N passed, N failed".
-check: $(BUILD)/smmhp $(UNIT_BINS) firmware
+check: $(BUILD)/smmhp $(UNIT_BINS) firmware fuzz-smoke
 	@rel="$${MATRIX_RELEASE:-$$(cat $(EDK2)/.smmhp-release 2>/dev/null)}"; \
 	python3 tests/check.py $(UNIT_BINS) -- --smmhp $(BUILD)/smmhp --logs $(BUILD)/scenario-logs $(SCENARIOS) \
 	  $$( [ -n "$$rel" ] && echo -- $(BUILD)/smmhp matrix --release "$$rel" --fw $(FW_ELF) \
@@ -113,6 +113,9 @@ $(BUILD)/.deps:
 	@mkdir -p $(BUILD) && touch $@
 
 -include $(shell find $(BUILD)/host -name '*.d' 2>/dev/null)
+
+# --- fuzzing: make fuzz, make fuzz-smoke (docs/fuzzing.md) -----------------
+include fuzz/fuzz.mk
 
 clean:
 	rm -rf $(BUILD)/host $(BUILD)/unit $(BUILD)/fw $(BUILD)/os $(BUILD)/smmhp $(BUILD)/libharness.a $(BUILD)/libtestsupport.a

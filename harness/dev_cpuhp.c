@@ -170,7 +170,7 @@ static void scan_pending(struct cpuhp *hp)
   uint32_t iter = hp->selector;
   do {
     const struct cpuhp_slot *s = &hp->slots[iter];
-    if (s->is_inserting || s->is_removing || s->fw_remove) {
+    if (s->is_inserting || s->is_removing || (s->fw_remove && !hp->scan_ignores_fw_remove)) {
       hp->selector = iter;
       ev_emit(hp->trace, "cpuhp_acpi_cpu_has_events idx[0x%" PRIx32 "] inserting: %d, removing: %d",
               hp->selector, s->is_inserting, s->is_removing);
@@ -229,6 +229,10 @@ uint32_t cpuhp_read(struct cpuhp *hp, uint32_t off, unsigned size)
 {
   if (!access_ok(off, size))
     return 0;
+  if (hp->legacy && hp->legacy_byte_only && size > 1) {
+    ev_emit(hp->ev, "cpuhp_legacy_access_rejected off=0x%x size=%u write=0", off, size);
+    return 0;
+  }
   if (hp->legacy)
     return legacy_read(hp, off, size);
   return modern_read(hp, off) & size_mask(size);
@@ -239,6 +243,10 @@ void cpuhp_write(struct cpuhp *hp, uint32_t off, unsigned size, uint32_t val)
   if (!access_ok(off, size))
     return;
   val &= size_mask(size);
+  if (hp->legacy && hp->legacy_byte_only && size > 1) {
+    ev_emit(hp->ev, "cpuhp_legacy_access_rejected off=0x%x size=%u write=1", off, size);
+    return;
+  }
   if (hp->legacy)
     legacy_write(hp, off, size, val);
   else

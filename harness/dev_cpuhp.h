@@ -57,6 +57,15 @@ struct cpuhp {
   uint32_t selector;
   uint8_t command;
   uint32_t first_cpu;                 /* slot of QEMU's first_cpu (boot CPU) */
+  /* QEMU 5.1 .. 7.2.0 under TCG (`machine ... qemu=`, docs/bugs.md B8):
+   * the legacy block has valid.max_access_size = 1, so the memory core
+   * rejects wider accesses before the handler: reads 0, writes dropped
+   * (event cpuhp_legacy_access_rejected). Fixed by QEMU dab30fbef389. */
+  bool legacy_byte_only;
+  /* The v1 "firmware performs eject" patch (qemu-devel 2020-12-04, never
+   * released; `machine ... qemu=unplug-v1`, docs/bugs.md B5): GET_PENDING
+   * scans for is_inserting || is_removing only, not fw_remove. */
+  bool scan_ignores_fw_remove;
 
   /* Eject (control bit 3) destroys the vCPU: the machine does that here.
    * The slot is already marked not present when it is called. */

@@ -109,7 +109,7 @@ bool smi_features_broadcast(const struct smi_features *sf)
 
 bool smi_features_device_add_allowed(const struct smi_features *sf)
 {
-  if ((sf->negotiated & SMI_F_BROADCAST) && !(sf->negotiated & SMI_F_CPU_HOTPLUG)) {
+  if (!sf->no_cpu_gating && (sf->negotiated & SMI_F_BROADCAST) && !(sf->negotiated & SMI_F_CPU_HOTPLUG)) {
     ev_emit(sf->ev, "device_add_refused negotiated=0x%" PRIx64, sf->negotiated);
     return false;
   }
@@ -118,7 +118,7 @@ bool smi_features_device_add_allowed(const struct smi_features *sf)
 
 bool smi_features_device_del_allowed(const struct smi_features *sf)
 {
-  if ((sf->negotiated & SMI_F_BROADCAST) && !(sf->negotiated & SMI_F_CPU_HOT_UNPLUG)) {
+  if (!sf->no_cpu_gating && (sf->negotiated & SMI_F_BROADCAST) && !(sf->negotiated & SMI_F_CPU_HOT_UNPLUG)) {
     ev_emit(sf->ev, "device_del_refused negotiated=0x%" PRIx64, sf->negotiated);
     return false;
   }

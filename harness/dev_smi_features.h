@@ -26,6 +26,11 @@ struct smi_features {
    * the guest requested; the request is still logged
    * (smi_features_forced requested=R negotiated=N). docs/sev-model.md. */
   bool forced;
+  /* QEMU < 5.2 (`machine ... qemu=5.1`): no pre-plug / unplug-request
+   * check at all; device_add and device_del of CPUs are always allowed
+   * (the check arrived with "x86: cpuhp: prevent guest crash on CPU
+   * hotplug when broadcast SMI is in use", QEMU 5.2; docs/bugs.md B2). */
+  bool no_cpu_gating;
   const struct evsink *ev;
 };
 

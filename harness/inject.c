@@ -7,7 +7,7 @@
 
 #include "run_internal.h"
 
-enum inject_action { INJ_DEVICE_ADD, INJ_DEVICE_DEL, INJ_SMI, INJ_INIT };
+enum inject_action { INJ_DEVICE_ADD, INJ_DEVICE_DEL, INJ_SMI, INJ_INIT, INJ_POKE };
 
 struct injection {
   const struct scenario_step *step;
@@ -15,7 +15,9 @@ struct injection {
   enum inject_action action;
   uint64_t addr;
   uint32_t slot, target, cpu, hit, hits;
+  uint32_t poke_addr; uint8_t poke_byte;
   bool armed, done;
+  uc_hook hook[VIEW_COUNT];
 };
 
 struct injections { size_t n; struct injection *v; };
@@ -55,7 +57,8 @@ static void fire(struct injection *in, uint64_t addr)
   machine_symbolize(m, addr, at, sizeof at);
   machine_event(m, "inject action=%s line=%d cpu=%d at=%s",
                 in->action == INJ_DEVICE_ADD ? "device_add" : in->action == INJ_DEVICE_DEL ? "device_del"
-                : in->action == INJ_SMI ? "smi" : "init", in->step->line, by->slot, at);
+                : in->action == INJ_SMI ? "smi" : in->action == INJ_INIT ? "init" : "poke",
+                in->step->line, by->slot, at);
   switch (in->action) {
   case INJ_DEVICE_ADD:
     if (smi_features_device_add_allowed(&m->smif) && machine_cpu_plug(m, in->slot, true) == 0)
@@ -74,7 +77,48 @@ static void fire(struct injection *in, uint64_t addr)
   case INJ_INIT:
     machine_send_ipi(m, NULL, 0x4500, in->target, false);
     break;
+  case INJ_POKE: {
+    /* A one-byte store by an OS CPU running concurrently (not modelled
+     * as a vCPU): it goes through the normal view, so a store into a
+     * view hole (locked 0x30000 window, closed TSEG) is dropped, as
+     * views.c does; otherwise it lands and counts as OS-written. */
+    uint64_t a = in->poke_addr;
+    bool hole = (m->view_window_hidden && a >= 0x30000 && a < 0x50000) ||
+                (m->view_tseg_hidden && a >= m->hole_tseg_base && a < m->hole_tseg_base + m->hole_tseg_size);
+    if (hole || a >= SMMHP_RAM_SIZE) {
+      machine_event(m, "inject_poke addr=0x%" PRIx64 " byte=0x%02x result=dropped", a, in->poke_byte);
+      break;
+    }
+    machine_phys_write(m, a, &in->poke_byte, 1);
+    m->os_written[a >> 3] |= (uint8_t)(1u << (a & 7));
+    machine_event(m, "inject_poke addr=0x%" PRIx64 " byte=0x%02x result=written", a, in->poke_byte);
+    break;
   }
+  }
+}
+
+static bool hit(struct injection *in, uint64_t addr)
+{
+  struct machine *m = in->m;
+
+  if (!in->armed || in->done || !m->cur || (in->cpu != 0xFFFFFFFFu && (uint32_t)m->cur->slot != in->cpu))
+    return false;
+  if (++in->hits < in->hit)
+    return false;
+  in->done = true;
+  fire(in, addr);
+  return true;
+}
+
+/* Unicorn calls no further hook of an instruction once one stopped the
+ * engine, and hooks run in the order they were added, which a snapshot
+ * restore changes (the IN/OUT hook at an address can then come first). */
+void inject_before_stop(struct machine *m, uint64_t addr)
+{
+  struct injections *ij = m->injections;
+  for (size_t i = 0; ij && i < ij->n; i++)
+    if (ij->v[i].addr == addr)
+      hit(&ij->v[i], addr);
 }
 
 static void on_hit(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
@@ -83,12 +127,8 @@ static void on_hit(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
   struct machine *m = in->m;
   (void)size;
 
-  if (!in->armed || in->done || !m->cur || (in->cpu != 0xFFFFFFFFu && (uint32_t)m->cur->slot != in->cpu))
+  if (!hit(in, addr))
     return;
-  if (++in->hits < in->hit)
-    return;
-  in->done = true;
-  fire(in, addr);
   /* the event lands between the previous instruction and this one */
   m->stopped_by_us = true;
   m->stop_linear = addr;
@@ -119,6 +159,8 @@ int inject_install(struct machine *m, const struct scenario *s, char *err, size_
     in->target = (uint32_t)scenario_step_u64(st, "target", 0);
     in->cpu = (uint32_t)scenario_step_u64(st, "cpu", 0xFFFFFFFFu);
     in->hit = (uint32_t)scenario_step_u64(st, "hit", 1);
+    in->poke_addr = (uint32_t)scenario_step_u64(st, "addr", 0);
+    in->poke_byte = (uint8_t)scenario_step_u64(st, "byte", 0);
     if (!at || resolve(m, at->str, &in->addr)) {
       snprintf(err, errlen, "%s:%d: inject: no code address '%s' in the firmware or OS image", s->name, st->line,
                at ? at->str : "?");
@@ -129,8 +171,9 @@ int inject_install(struct machine *m, const struct scenario *s, char *err, size_
       return -1;
     }
     for (int vw = 0; vw < VIEW_COUNT; vw++) {
-      uc_hook h;
-      uc_hook_add(m->uc[vw], &h, UC_HOOK_CODE, on_hit, in, in->addr, in->addr);
+      uc_hook_add(m->uc[vw], &in->hook[vw], UC_HOOK_CODE, on_hit, in, in->addr, in->addr);
+      /* after a snapshot restore the code may already be translated */
+      uc_ctl_remove_cache(m->uc[vw], in->addr, in->addr + 1);
     }
   }
   return 0;
@@ -147,6 +190,10 @@ void inject_arm(struct machine *m, const struct scenario_step *st)
 void inject_free(struct machine *m)
 {
   struct injections *ij = m->injections;
+  for (size_t i = 0; ij && i < ij->n; i++)
+    for (int vw = 0; vw < VIEW_COUNT; vw++)
+      if (ij->v[i].hook[vw] && m->uc[vw])
+        uc_hook_del(m->uc[vw], ij->v[i].hook[vw]);
   if (ij)
     free(ij->v);
   free(ij);

@@ -208,6 +208,9 @@ int machine_init(struct machine *m, const struct machine_config *cfg)
       (cfg->smm && smi_features_register(&m->smif, &m->fwcfg)))
     return -1;
   m->smif.forced = cfg->smi_negotiation_forced;
+  m->smif.no_cpu_gating = cfg->smi_no_cpu_gating;
+  m->cpuhp.legacy_byte_only = cfg->cpuhp_legacy_byte_only;
+  m->cpuhp.scan_ignores_fw_remove = cfg->cpuhp_scan_ignores_fw_remove;
   struct chipset_config cc = {
     .low_ram_top = SMMHP_RAM_SIZE, .ext_tseg_mbytes = 16, .smbase_smram = true, .smm_enabled = cfg->smm,
   };
@@ -250,6 +253,7 @@ void machine_free(struct machine *m)
   free(m->page_gen);
   free(m->code_page);
   free(m->os_written);
+  free(m->snap_dirty);
   if (m->ram)
     munmap(m->ram, SMMHP_RAM_SIZE);
   memset(m, 0, sizeof *m);

@@ -82,6 +82,12 @@ struct machine_config {
   uint64_t seed;
   uint64_t budget;       /* guest instructions per scenario step */
   uint64_t smi_host_features; /* etc/smi/supported-features */
+  /* Older-QEMU settings (`machine ... qemu=`, docs/bugs.md): no SMI
+   * feature gating of CPU device_add/device_del (QEMU < 5.2); legacy CPU
+   * hotplug block accepting only byte accesses under TCG (QEMU 5.1..7.2.0) */
+  bool smi_no_cpu_gating;
+  bool cpuhp_legacy_byte_only;
+  bool cpuhp_scan_ignores_fw_remove; /* qemu=unplug-v1 (B5's review finding) */
   struct trace_config trace;  /* --trace groups, file, insn filter (trace.h) */
 };
 
@@ -90,6 +96,7 @@ struct block_cache;
 struct upstream_fns;
 struct sev_model;
 struct coverage;
+struct gdb;
 
 struct machine {
   struct machine_config cfg;
@@ -113,6 +120,7 @@ struct machine {
   struct upstream_fns *upfns;          /* upstream functions executed (upstream_fns.h) */
   struct sev_model *sev;               /* SEV memory encryption (sev.h); NULL when sev=off */
   struct coverage *coverage;           /* line coverage being recorded, or NULL (coverage.h) */
+  struct gdb *gdb;                     /* gdb stub (gdbstub.h), NULL without --gdb */
 
   /* events, log and trace hash */
   struct evsink ev;                    /* structured events (hashed, matched) */
@@ -134,6 +142,7 @@ struct machine {
   unsigned quantum_left;               /* blocks left in the current slice */
   unsigned max_slice;                  /* slice length is 1..max_slice blocks (seeded) */
   bool stop_requested;                 /* ask the running vCPU to stop at the next boundary */
+  bool rescan;                         /* the stop was only to add hooks: run_slice resumes */
   bool stopped_by_us;                  /* the last stop was ours, at stop_linear */
   uint64_t stop_linear;
   uint64_t budget_end;
@@ -153,6 +162,7 @@ struct machine {
   size_t nentry_tmpl;
   struct block_cache *bcache;
   uint8_t *os_written;                 /* bitmap: byte last written by the OS outside SMM */
+  uint8_t *snap_dirty;                 /* page written since the snapshot (snapshot.c), or NULL */
 
   /* verdict state */
   bool hang, violation, fatal, faulted, refused;

@@ -13,6 +13,7 @@
 #include "cli_matrix.h"
 #include "coverage.h"
 #include "dev_smi_features.h"
+#include "gdbstub.h"
 #include "machine.h"
 #include "runner.h"
 #include "scenario.h"
@@ -28,6 +29,8 @@ struct options {
   unsigned runs;
   struct trace_config trace; /* groups and insn filter; .out set when opened */
   bool trace_given;
+  const char *gdb;           /* --gdb [HOST]:PORT */
+  bool gdb_wait;             /* --gdb-wait */
 };
 
 static void usage(FILE *f)
@@ -51,6 +54,8 @@ static void usage(FILE *f)
           "  --trace-range A-B insn: only linear addresses A <= addr < B\n"
           "  --coverage F      run: write the firmware's line coverage as an lcov tracefile\n"
           "  --runs N          bench: repetitions (default 20)\n"
+          "  --gdb :PORT       run: serve gdb on 127.0.0.1:PORT (0: any free port) (docs/gdb.md)\n"
+          "  --gdb-wait        run: wait for gdb and stop before the first guest instruction\n"
           "exit status: 0 expectations met, 1 not met, 2 bad input, 3 internal error\n");
 }
 
@@ -73,7 +78,7 @@ static int parse_u64(const char *s, uint64_t *v)
 static int parse_options(const char *cmd, int argc, char **argv, struct options *o)
 {
   static const char *const with_value[] = { "--seed", "--fw", "--fw-nosmm", "--os", "--log", "--trace-file", "--runs", "--coverage",
-                                            "--trace", "--trace-cpu", "--trace-range" };
+                                            "--trace", "--trace-cpu", "--trace-range", "--gdb" };
   char msg[160];
 
   memset(o, 0, sizeof *o);
@@ -133,6 +138,10 @@ static int parse_options(const char *cmd, int argc, char **argv, struct options 
         fprintf(stderr, "smmhp: %s: --trace-range: bad range '%s' (want A-B, A < B)\n", cmd, argv[i]);
         return 2;
       }
+    } else if (!strcmp(a, "--gdb")) {
+      o->gdb = argv[++i];
+    } else if (!strcmp(a, "--gdb-wait")) {
+      o->gdb_wait = true;
     } else if (!strcmp(a, "--quiet")) {
       o->quiet = true;
     } else if (a[0] == '-') {
@@ -148,6 +157,10 @@ static int parse_options(const char *cmd, int argc, char **argv, struct options 
   }
   if (!o->scenario) {
     usage(stderr);
+    return 2;
+  }
+  if (o->gdb_wait && !o->gdb) {
+    fprintf(stderr, "smmhp: %s: --gdb-wait needs --gdb :PORT\n", cmd);
     return 2;
   }
   if (o->trace_path && !o->trace_given)
@@ -212,6 +225,27 @@ static int make_machine(const struct options *o, const struct scenario *s, struc
   return rc;
 }
 
+/* --gdb [localhost|127.0.0.1]:PORT: the stub on m (gdbstub.h): 0 or 2. */
+static int open_gdb(const struct options *o, struct machine *m)
+{
+  const char *colon = strrchr(o->gdb, ':');
+  const char *port = colon ? colon + 1 : o->gdb;
+  size_t hl = colon ? (size_t)(colon - o->gdb) : 0;
+  uint64_t n;
+  char err[256];
+
+  if ((hl && strncmp(o->gdb, "localhost", hl) && strncmp(o->gdb, "127.0.0.1", hl)) || parse_u64(port, &n) ||
+      n > 65535) {
+    fprintf(stderr, "smmhp: run: --gdb: want :PORT (loopback only), not '%s'\n", o->gdb);
+    return 2;
+  }
+  if (!gdb_open(m, (unsigned)n, o->gdb_wait, err, sizeof err)) {
+    fprintf(stderr, "smmhp: run: --gdb: %s\n", err);
+    return 2;
+  }
+  return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
   struct options o;
@@ -235,12 +269,15 @@ static int cmd_run(int argc, char **argv)
     m->log = log_line;
     m->log_ctx = logf;
   }
+  if (o.gdb && (rc = open_gdb(&o, m)))
+    goto out;
   printf("scenario %s seed %" PRIu64 "\n", s.name, m->cfg.seed);
   struct coverage *cov = o.coverage_path ? coverage_new() : NULL;
   if (cov)
     coverage_attach(cov, m);
   struct runner r = { .s = &s, .m = m, .out = stdout };
   rc = runner_execute(&r);
+  gdb_finish(m, rc);
   char cerr[512];
   if (cov && coverage_write(cov, o.coverage_path, s.name, cerr, sizeof cerr)) {
     fprintf(stderr, "smmhp: %s\n", cerr);
@@ -250,6 +287,8 @@ static int cmd_run(int argc, char **argv)
 out:
   if (logf && logf != stdout)
     fclose(logf);
+  if (m)
+    gdb_close(m);
   scenario_machine_free(m);
   close_trace(&o);
   scenario_free(&s);

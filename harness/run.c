@@ -17,7 +17,9 @@
 #include <string.h>
 
 #include "coverage.h"
+#include "inject.h"
 #include "cpu_mode.h"
+#include "gdbstub.h"
 #include "insn_scan.h"
 #include "sev.h"
 #include "invariants.h"
@@ -189,8 +191,10 @@ static void hook_after_io(uc_engine *uc, uint64_t addr, uint32_t size, void *opa
 {
   struct machine *m = opaque;
   (void)size;
-  if (m->cur && m->stop_requested)
+  if (m->cur && m->stop_requested) {
+    inject_before_stop(m, addr);
     stop_at(m, uc, addr);
+  }
 }
 
 /* RSM is performed by the harness (QEMU's helper_rsm semantics): stop
@@ -248,6 +252,8 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 
   if (!v)
     return; /* harness trampoline */
+  if (m->gdb && gdb_on_block(m, uc, addr))
+    return;
   if (m->stop_requested || m->quantum_left == 0 || m->retired >= m->budget_end) {
     stop_at(m, uc, addr);
     return;
@@ -276,8 +282,11 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
     m->code_page[p0] = m->code_page[p1] = 1;
     upstream_fns_block(m, addr);
     if (added) {
-      /* hooks only apply to code translated after they were added */
+      /* hooks only apply to code translated after they were added;
+       * run_slice resumes the same slice (rescan), so what was translated
+       * before never changes the schedule (snapshot restore relies on it) */
       uc_ctl_remove_cache(uc, addr, addr + size);
+      m->rescan = true;
       stop_at(m, uc, addr);
       return;
     }
@@ -303,15 +312,25 @@ static void on_write(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, i
   uint64_t end = addr + (uint64_t)size;
   if (end > SMMHP_RAM_SIZE)
     end = SMMHP_RAM_SIZE;
-  for (uint64_t p = addr >> 12; p <= (end - 1) >> 12; p++)
+  for (uint64_t p = addr >> 12; p <= (end - 1) >> 12; p++) {
+    if (m->snap_dirty)
+      m->snap_dirty[p] = 1; /* snapshot.c restores only written pages */
     if (m->code_page[p])
       page_touched(m, p);
+  }
   if (!m->cur)
     return;
   if (m->sev)
     sev_guest_write(m, m->cur, uc, addr, (unsigned)(end - addr));
   bool os = !m->cur->in_smm && m->phase >= SMMHP_PHASE_OS;
   for (uint64_t a = addr; a < end; a++) {
+    /* A normal-view store into a hole (locked 0x30000 window, closed
+     * TSEG) is dropped by views.c: the byte does not change, so it is
+     * not OS-written (attacks/smram-write.scn). */
+    if (!m->cur->in_smm &&
+        ((m->view_window_hidden && a >= 0x30000 && a < 0x50000) ||
+         (m->view_tseg_hidden && a >= m->hole_tseg_base && a < m->hole_tseg_base + m->hole_tseg_size)))
+      continue;
     if (os)
       m->os_written[a >> 3] |= (uint8_t)(1u << (a & 7));
     else
@@ -323,6 +342,8 @@ static void on_write(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, i
 
 void page_touched(struct machine *m, uint64_t page)
 {
+  if (m->snap_dirty)
+    m->snap_dirty[page] = 1;
   m->page_gen[page]++;
   for (int vw = 0; vw < VIEW_COUNT; vw++) {
     if (!m->dirty_mark[vw][page]) {
@@ -411,6 +432,12 @@ int run_install_hooks(struct machine *m, enum view vw)
   return 0;
 }
 
+void run_forget_blocks(struct machine *m)
+{
+  if (m->bcache)
+    memset(m->bcache, 0, sizeof *m->bcache);
+}
+
 void run_free_hooks(struct machine *m)
 {
   for (int vw = 0; vw < VIEW_COUNT; vw++) {
@@ -453,12 +480,18 @@ static void run_slice(struct machine *m, struct vcpu *v, unsigned blocks)
   v->halted_now = false;
   uint64_t pauses_before = v->pauses;
   uc_reg_read(uc, UC_X86_REG_RIP, &rip);
-  uc_err err = uc_emu_start(uc, rip, UNTIL_NEVER, 0, 0);
-  if (m->stopped_by_us) {
-    struct cpu_mode cm = vcpu_mode(m, v, uc);
-    rip = m->stop_linear - cm.cs_base;
-    uc_reg_write(uc, UC_X86_REG_RIP, &rip);
-  }
+  uc_err err;
+  do {
+    m->rescan = false;
+    m->stopped_by_us = false;
+    err = uc_emu_start(uc, rip, UNTIL_NEVER, 0, 0);
+    if (m->stopped_by_us) {
+      struct cpu_mode cm = vcpu_mode(m, v, uc);
+      rip = m->stop_linear - cm.cs_base;
+      uc_reg_write(uc, UC_X86_REG_RIP, &rip);
+    }
+    /* or gdb stopped it: resume where it stopped (docs/gdb.md) */
+  } while (err == UC_ERR_OK && !v->fault && (m->rescan || (m->gdb && gdb_slice_stop(m, v, uc, &rip))));
   m->cur = NULL;
   if (getenv("SMMHP_DEBUG_SLICES")) {
     uint64_t r2 = 0;
@@ -580,8 +613,17 @@ enum run_result machine_run(struct machine *m, run_until_fn done, void *arg, uin
       }
       return RUN_STUCK;
     }
+    if (m->gdb)
+      gdb_sched_point(m);
+    uint64_t rng_before = m->rng;
     struct vcpu *v = list[rng_next(m) % n];
     unsigned blocks = 1 + (unsigned)(rng_next(m) % m->max_slice);
+    struct vcpu *gv = m->gdb ? gdb_step_alone(m, v) : NULL;
+    if (gv) {
+      m->rng = rng_before; /* gdb steps gv alone, outside the schedule */
+      run_slice(m, gv, 1);
+      continue;
+    }
     note_step(m, v);
     run_slice(m, v, blocks);
   }

@@ -10,6 +10,8 @@
 int run_install_hooks(struct machine *m, enum view vw);
 void run_free_hooks(struct machine *m);
 void page_touched(struct machine *m, uint64_t page);
+/* Drop the block cache: every block is scanned again (snapshot restore). */
+void run_forget_blocks(struct machine *m);
 
 /* cpu.c */
 /* SEV C-bit position CPUID 0x8000001F EBX[5:0] reports (docs/nosmm-and-sev.md). */

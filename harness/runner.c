@@ -192,6 +192,9 @@ static enum run_result run_step(struct runner *r, const struct scenario_step *st
   case SCN_INJECT:
     inject_arm(m, st); /* takes effect during the following steps */
     return RUN_DONE;
+  case SCN_RESEED:
+    m->rng = scenario_step_u64(st, "value", 0); /* the scheduler's draws from here on */
+    return RUN_DONE;
   case SCN_OS_CEJ0:
     return os_command(m, SMMHP_OS_CEJ0, (uint32_t)scenario_step_u64(st, "slot", 0), 0, budget);
   case SCN_OS_OFFLINE:
@@ -265,19 +268,23 @@ static void note_deciding(struct runner *r, const char *key)
   snprintf(r->deciding + len, sizeof r->deciding - len, "%s%s", len ? "," : "", key);
 }
 
-int runner_execute(struct runner *r)
+int runner_prepare(struct runner *r)
 {
-  struct machine *m = r->m;
-  int failures = 0;
-
   if (apply_mutations(r))
     return 2;
   char ierr[256];
-  if (inject_install(m, r->s, ierr, sizeof ierr)) {
+  if (inject_install(r->m, r->s, ierr, sizeof ierr)) {
     fprintf(stderr, "%s\n", ierr);
     return 2;
   }
-  for (size_t i = 0; i < r->s->nsteps; i++) {
+  return 0;
+}
+
+int runner_steps(struct runner *r, size_t from, size_t to)
+{
+  struct machine *m = r->m;
+
+  for (size_t i = from; i < to && i < r->s->nsteps && !r->ended; i++) {
     const struct scenario_step *st = &r->s->steps[i];
     enum run_result rr = run_step(r, st);
     if (r->internal_error)
@@ -286,13 +293,28 @@ int runner_execute(struct runner *r)
       /* the management layer got an error: nothing that depends on the
        * operation happens (no event reaches the OS) */
       machine_event(m, "steps_stopped line=%d reason=refused", st->line);
-      break;
-    }
-    if (rr != RUN_DONE) {
+      r->ended = true;
+    } else if (rr != RUN_DONE) {
       fail_step(r, st, rr);
-      break;
+      r->ended = true;
     }
   }
+  return 0;
+}
+
+int runner_execute(struct runner *r)
+{
+  int rc = runner_prepare(r);
+  if (!rc)
+    rc = runner_steps(r, 0, r->s->nsteps);
+  return rc ? rc : runner_conclude(r);
+}
+
+int runner_conclude(struct runner *r)
+{
+  struct machine *m = r->m;
+  int failures = 0;
+
   if (!m->hang && !m->fatal) {
     enum run_result rr = run_until(m, quiet, NULL, SETTLE_BUDGET);
     if (rr != RUN_DONE) {

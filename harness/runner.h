@@ -13,6 +13,7 @@ struct runner {
   bool internal_error;
   bool bad_input;        /* with internal_error: the scenario asked the impossible (exit 2) */
   FILE *out;             /* verdict and expectation report; NULL: silent */
+  bool ended;            /* a step hung, aborted or was refused: no further steps */
   /* results */
   const char *verdict_name;
   int failures;
@@ -21,5 +22,13 @@ struct runner {
 
 /* Returns the process exit status for `smmhp run`. */
 int runner_execute(struct runner *r);
+
+/* runner_execute in parts (a snapshot restore resumes after `boot`,
+ * snapshot_run.h): mutations and injection hooks (0 or 2); steps
+ * [from, to) (0, or 2/3 on an internal error; r->ended when one failed);
+ * settle, final events, verdict and report (the exit status). */
+int runner_prepare(struct runner *r);
+int runner_steps(struct runner *r, size_t from, size_t to);
+int runner_conclude(struct runner *r);
 
 #endif

@@ -419,6 +419,8 @@ static int place(struct parser *p, struct scenario_step *st, uint64_t num2,
     s->machine.accel = (enum scenario_accel)scenario_step_u64(st, "accel", 0);
     s->machine.sev = scenario_step_u64(st, "sev", 1) == 0;
     s->machine.smi_forced = scenario_step_u64(st, "smi_negotiation", 0) == 1;
+    s->machine.machine_type = (unsigned)scenario_step_u64(st, "machine_type", 0);
+    s->machine.qemu = (unsigned)scenario_step_u64(st, "qemu", 0);
     s->machine.line = p->line;
     return 0;
   case SCN_SEED:

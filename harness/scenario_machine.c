@@ -28,9 +28,20 @@ int scenario_machine_new_traced(const struct scenario *s, const char *fw, const 
     .seed = seed_given ? seed : s->seed,
     .budget = s->budget,
     .smi_host_features = SMI_F_ALL,
+    /* qemu=7.2.0 and 5.1: the legacy block's valid.max_access_size = 1
+     * (QEMU 5d971f9e6725 .. dab30fbef389), seen under TCG only */
+    .cpuhp_legacy_byte_only = (s->machine.qemu == 1 || s->machine.qemu == 2) && s->machine.accel == SCN_ACCEL_TCG,
+    .cpuhp_scan_ignores_fw_remove = s->machine.qemu == 3,
+    .smi_no_cpu_gating = s->machine.qemu == 2,
     .trace = trace ? *trace : trace_config_none(),
   };
+  static const char *const types[] = { "pc-q35-7.2", "pc-q35-5.2", "pc-q35-5.1", "pc-q35-2.8" };
   struct machine *m = calloc(1, sizeof *m);
+
+  if (s->machine.machine_type < 4)
+    smi_features_preset(types[s->machine.machine_type], &cfg.smi_host_features);
+  if (s->machine.qemu == 2) /* QEMU 5.1 knows only x-smi-broadcast */
+    cfg.smi_host_features &= SMI_F_BROADCAST;
 
   *out = m;
   if (!m || machine_init(m, &cfg)) {

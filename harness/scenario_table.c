@@ -25,12 +25,16 @@
 const struct scn_stmt_spec scn_stmt_table[] = {
   { SCN_MACHINE, "machine",
     "machine cpus=BOOT/POSSIBLE [smm=on|off] [accel=kvm|tcg] [sev=on|off] "
-    "[smi_negotiation=guest|forced]", false,
+    "[smi_negotiation=guest|forced] [machine_type=pc-q35-7.2|pc-q35-5.2|pc-q35-5.1|pc-q35-2.8] "
+    "[qemu=7.2|7.2.0|5.1|unplug-v1]", false,
     { REQ("cpus", SCN_VT_CPUS),
       OPT_ENUM("smm", "on|off", 0),
       OPT_ENUM("accel", "kvm|tcg", 0),
       OPT_ENUM("sev", "on|off", 1),
-      OPT_ENUM("smi_negotiation", "guest|forced", 0) } },
+      OPT_ENUM("smi_negotiation", "guest|forced", 0),
+      /* named platform settings of older QEMU (docs/bugs.md, B2/B5/B8) */
+      OPT_ENUM("machine_type", "pc-q35-7.2|pc-q35-5.2|pc-q35-5.1|pc-q35-2.8", 0),
+      OPT_ENUM("qemu", "7.2|7.2.0|5.1|unplug-v1", 0) } },
   { SCN_SEED, "seed", "seed N", false,
     { POS_INT("value", 0, UINT64_MAX) } },
   { SCN_BUDGET, "budget", "budget N", false,
@@ -61,14 +65,22 @@ const struct scn_stmt_spec scn_stmt_table[] = {
     { REQ_INT("addr", 0, U32_MAX), REQ_INT("byte", 0, 0xFF) } },
   { SCN_OS_S3, "os s3", "os s3", false, { { 0 } } },
   { SCN_INJECT, "inject",
-    "inject device_add|device_del|smi|init at=SYMBOL[+OFF] [slot=N] [target=APIC] [cpu=N] [hit=K]", false,
+    "inject device_add|device_del|smi|init|poke at=SYMBOL[+OFF] [slot=N] [target=APIC] [cpu=N] [hit=K] "
+    "[addr=A byte=B]", false,
     { { .name = "action", .type = SCN_VT_ENUM, .positional = true, .required = true,
-        .choices = "device_add|device_del|smi|init" },
+        .choices = "device_add|device_del|smi|init|poke" },
       REQ("at", SCN_VT_ADDR),
       { .name = "slot", .type = SCN_VT_INT, .max = 255, .has_default = true, .dflt = 0 },
       { .name = "target", .type = SCN_VT_INT, .max = APIC_MAX, .has_default = true, .dflt = 0 },
       { .name = "cpu", .type = SCN_VT_INT, .max = 0xFFFFFFFF, .has_default = true, .dflt = 0xFFFFFFFF },
-      { .name = "hit", .type = SCN_VT_INT, .min = 1, .max = 1000000, .has_default = true, .dflt = 1 } } },
+      { .name = "hit", .type = SCN_VT_INT, .min = 1, .max = 1000000, .has_default = true, .dflt = 1 },
+      /* poke: a store by another OS CPU (attacks, docs/attacks.md) */
+      { .name = "addr", .type = SCN_VT_INT, .max = U32_MAX, .has_default = true, .dflt = 0 },
+      { .name = "byte", .type = SCN_VT_INT, .max = 0xFF, .has_default = true, .dflt = 0 } } },
+  /* the scheduler draws from seed N from here on (fuzz reproducers:
+   * the boot stays that of `seed`, docs/fuzzing.md) */
+  { SCN_RESEED, "reseed", "reseed N", false,
+    { POS_INT("value", 0, UINT64_MAX) } },
   { SCN_EXPECT, "expect", "expect EVENTKEY [field=value ...]", true,
     { POS("key", SCN_VT_KEY) } },
   { SCN_EXPECT_NOT, "expect-not", "expect-not EVENTKEY [field=value ...]", true,

@@ -303,6 +303,28 @@ int upstream_fns_note(struct upstream_fns *u, uint64_t a)
   return 1;
 }
 
+size_t upstream_fns_save(const struct upstream_fns *u, size_t **order)
+{
+  size_t n = u ? u->nseen : 0;
+  *order = malloc((n ? n : 1) * sizeof **order);
+  if (*order && n)
+    memcpy(*order, u->order, n * sizeof **order);
+  return *order ? n : 0;
+}
+
+void upstream_fns_restore(struct upstream_fns *u, const size_t *order, size_t n)
+{
+  if (!u)
+    return;
+  for (size_t i = 0; i < u->nseen; i++)
+    u->e[u->order[i]].seen = false;
+  for (size_t i = 0; i < n; i++) {
+    u->order[i] = order[i];
+    u->e[order[i]].seen = true;
+  }
+  u->nseen = n;
+}
+
 size_t upstream_fns_count(const struct upstream_fns *u)
 {
   return u ? u->nseen : 0;

@@ -27,6 +27,9 @@ int upstream_fns_note(struct upstream_fns *u, uint64_t image_addr);
 
 /* Executed upstream functions, sorted by name: count, and the i-th. */
 size_t upstream_fns_count(const struct upstream_fns *u);
+/* The executed set (for snapshots): a malloc'd copy of its order, and back. */
+size_t upstream_fns_save(const struct upstream_fns *u, size_t **order);
+void upstream_fns_restore(struct upstream_fns *u, const size_t *order, size_t n);
 void upstream_fns_get(const struct upstream_fns *u, size_t i, const char **name, const char **file);
 
 /* Machine side: a block starting at guest address addr was translated

@@ -59,8 +59,11 @@ def main(argv):
     p1, f1 = run([sys.executable, "tests/run_unit.py"] + units)
     p2, f2 = run([sys.executable, "tests/run_scenarios.py", "-j", "2"] + rest)
     p3, f3 = run_matrix(matrix) if matrix else (0, 0)
-    print(f"{p1 + p2 + p3} passed, {f1 + f2 + f3} failed")
-    return 0 if f1 + f2 + f3 == 0 else 1
+    # real gdb against `smmhp run --gdb` (tests/gdb/run_gdb_test.py, docs/gdb.md)
+    smmhp = rest[rest.index("--smmhp") + 1] if "--smmhp" in rest else "build/smmhp"
+    p4, f4 = run([sys.executable, "tests/gdb/run_gdb_test.py", "--smmhp", smmhp])
+    print(f"{p1 + p2 + p3 + p4} passed, {f1 + f2 + f3 + f4} failed")
+    return 0 if f1 + f2 + f3 + f4 == 0 else 1
 
 
 if __name__ == "__main__":

@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Drive Debian's real gdb against `smmhp run --gdb` (docs/gdb.md).
+
+Runs scenarios/hotplug/basic.scn once without gdb, then once with
+`--gdb :0 --gdb-wait` under `gdb -batch`: break in SmbaseRelocate (the
+upstream OvmfPkg/CpuHotplugSmm/Smbase.c, called from CpuHotplug.c), list
+the vCPUs, print a local, step a line, backtrace to CpuHotplugMmi,
+continue to the end. The gdb run must give the same verdict and trace
+hash. Last line: "gdb: N passed, N failed" (tests/check.py adds it up).
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+SCENARIO = "scenarios/hotplug/basic.scn"
+GDB_COMMANDS = ["break SmbaseRelocate", "continue", "info threads", "print ApicId",
+                "next", "bt", "info registers smm cs_base", "delete", "continue"]
+
+
+def summary_of(out):
+    """(result line, trace-hash line) of an smmhp run's stdout."""
+    res = re.findall(r"^result \S+", out, re.M)
+    th = re.findall(r"^trace-hash \S+", out, re.M)
+    return (res[-1] if res else None, th[-1] if th else None)
+
+
+def ensure_gdb():
+    if shutil.which("gdb"):
+        return None
+    subprocess.run(["ci/deps.sh", "gdb"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if shutil.which("gdb"):
+        return None
+    return "gdb is not installed and ci/deps.sh gdb could not install it (not root?)"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--smmhp", default="build/smmhp")
+    ap.add_argument("--fw", default=None, help="firmware ELF gdb loads (default: fw/smmhp-fw.elf beside smmhp)")
+    ap.add_argument("--timeout", type=float, default=180)
+    a = ap.parse_args()
+    fw = a.fw or os.path.join(os.path.dirname(a.smmhp), "fw", "smmhp-fw.elf")
+
+    why = ensure_gdb()
+    if why:
+        print(f"gdb: SKIP {SCENARIO}: {why}")
+        print("gdb: 0 passed, 0 failed")
+        return 0
+
+    base = subprocess.run([a.smmhp, "run", SCENARIO, "--quiet"], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, timeout=a.timeout)
+    want = summary_of(base.stdout)
+
+    errors = []
+    logdir = os.path.join(os.path.dirname(a.smmhp), "gdb-test")
+    os.makedirs(logdir, exist_ok=True)
+    errf = open(os.path.join(logdir, "smmhp.stderr"), "w+")
+    h = subprocess.Popen([a.smmhp, "run", SCENARIO, "--quiet", "--gdb", ":0", "--gdb-wait"],
+                         stdout=subprocess.PIPE, stderr=errf, text=True)
+    gout = ""
+    try:
+        port = None
+        deadline = time.time() + 30
+        while port is None and time.time() < deadline and h.poll() is None:
+            errf.seek(0)
+            m = re.search(r"listening on 127\.0\.0\.1:(\d+)", errf.read())
+            if m:
+                port = m.group(1)
+            else:
+                time.sleep(0.05)
+        if port is None:
+            errors.append("smmhp never said where it listens")
+        else:
+            cmd = ["gdb", "-batch", "-nx", "-ex", "set pagination off", "-ex", f"target remote 127.0.0.1:{port}"]
+            for c in GDB_COMMANDS:
+                cmd += ["-ex", c]
+            g = subprocess.run(cmd + [fw], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               timeout=a.timeout)
+            gout = g.stdout
+        hout, _ = h.communicate(timeout=a.timeout)
+    except subprocess.TimeoutExpired:
+        errors.append("timed out")
+        h.kill()
+        hout, _ = h.communicate()
+    finally:
+        if h.poll() is None:
+            h.kill()
+            h.wait()
+    with open(os.path.join(logdir, "gdb.out"), "w") as f:
+        f.write(gout)
+    sys.stdout.write(gout)
+
+    checks = [
+        (r"hit Breakpoint 1, SmbaseRelocate \(.*\) at \S*OvmfPkg/CpuHotplugSmm/Smbase\.c:\d+", "breakpoint in Smbase.c"),
+        (r"^\* 1 +Thread 1 \(vCPU 0 APIC 0 running SMM\)", "info threads: vCPU 0 in SMM selected"),
+        (r"^\s*2 +Thread 2 \(vCPU 1 APIC 1", "info threads: vCPU 1 listed"),
+        (r"^\$1 = 1$", "print ApicId = 1"),
+        (r"^#0  SmbaseRelocate .*Smbase\.c:(?!209\b)\d+", "next: a later line of SmbaseRelocate"),
+        (r"^#\d .*CpuHotplugMmi .*OvmfPkg/CpuHotplugSmm/CpuHotplug\.c:\d+", "bt shows CpuHotplugMmi"),
+        (r"^smm +0x1 +1", "smm register is 1"),
+        (r"\[Inferior 1 \(Remote target\) exited normally\]", "continue to the end: exited normally"),
+    ]
+    for rx, what in checks:
+        if not re.search(rx, gout, re.M):
+            errors.append(f"missing: {what}")
+    got = summary_of(hout or "")
+    if got != want or None in want:
+        errors.append(f"run under gdb: {got}, without gdb: {want}")
+
+    if errors:
+        for e in errors:
+            print(f"gdb: FAIL {SCENARIO}: {e}")
+        print(f"gdb: see {logdir}/")
+        print("gdb: 0 passed, 1 failed")
+        return 1
+    print(f"gdb: ok   {SCENARIO}: break/print/next/bt/continue under gdb; {want[0]}, {want[1]} as without gdb")
+    print("gdb: 1 passed, 0 failed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
