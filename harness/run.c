@@ -259,7 +259,12 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
     return;
   }
   if (addr + size > SMMHP_RAM_SIZE || size == 0) {
-    /* code outside RAM: let the engine fault on it */
+    /* code outside RAM (an alias, or unmapped: the engine faults on it):
+     * no scan, but it still uses up the slice and the budget, so that a
+     * loop there cannot run forever (one instruction per 4 bytes) */
+    m->quantum_left--;
+    m->retired += size / 4 + 1;
+    m->vtime += size / 4 + 1;
     return;
   }
   uint64_t p0 = addr >> 12, p1 = (addr + size - 1) >> 12;
