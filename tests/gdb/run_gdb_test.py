@@ -11,6 +11,8 @@ hash. Last line: "gdb: N passed, N failed" (tests/check.py adds it up).
 import argparse
 import os
 import re
+import socket
+import tempfile
 import shutil
 import subprocess
 import sys
@@ -35,6 +37,60 @@ def ensure_gdb():
     if shutil.which("gdb"):
         return None
     return "gdb is not installed and ci/deps.sh gdb could not install it (not root?)"
+
+
+def packet(data):
+    return ("$%s#%02x" % (data, sum(data.encode()) % 256)).encode()
+
+
+def read_packet(sock, timeout):
+    sock.settimeout(timeout)
+    buf = b""
+    while not re.search(rb"\$[^#]*#..", buf):
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        buf += chunk
+    return buf
+
+
+def ctrl_c_test(smmhp, timeout):
+    """What gdb sends on Ctrl-C is the byte 0x03 while the target runs: the
+    stub must stop and answer with a stop reply (signal 2, SIGINT). The
+    scenario hangs for 200M instructions, so it is still running."""
+    with tempfile.NamedTemporaryFile("w", suffix=".scn", delete=False) as f:
+        f.write("machine cpus=1/4 smm=on\nmutate call SendInitSipiSipi in SmbaseRelocate\n"
+                "boot\ndevice_add slot=1\nos cscn\nexpect-verdict hang\n")
+        scn = f.name
+    errf = tempfile.TemporaryFile("w+")
+    h = subprocess.Popen([smmhp, "run", scn, "--quiet", "--gdb", ":0", "--gdb-wait"],
+                         stdout=subprocess.DEVNULL, stderr=errf, text=True)
+    try:
+        port, deadline = None, time.time() + 30
+        while port is None and time.time() < deadline and h.poll() is None:
+            errf.seek(0)
+            m = re.search(r"listening on 127\.0\.0\.1:(\d+)", errf.read())
+            port = int(m.group(1)) if m else None
+            time.sleep(0.05)
+        if port is None:
+            return "Ctrl-C: smmhp never said where it listens"
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+            s.sendall(packet("?"))
+            if not re.search(rb"\$T05", read_packet(s, timeout)):
+                return "Ctrl-C: no initial stop reply"
+            s.sendall(b"+" + packet("c"))
+            time.sleep(0.5)
+            s.sendall(b"\x03")
+            reply = read_packet(s, timeout)
+            s.sendall(b"+" + packet("k"))
+        if not re.search(rb"\$T02thread:", reply):
+            return f"Ctrl-C: expected a T02 stop reply, got {reply!r}"
+        return None
+    finally:
+        if h.poll() is None:
+            h.kill()
+        h.wait()
+        os.unlink(scn)
 
 
 def main():
@@ -111,15 +167,24 @@ def main():
     if got != want or None in want:
         errors.append(f"run under gdb: {got}, without gdb: {want}")
 
+    passed = failed = 0
     if errors:
         for e in errors:
             print(f"gdb: FAIL {SCENARIO}: {e}")
         print(f"gdb: see {logdir}/")
-        print("gdb: 0 passed, 1 failed")
-        return 1
-    print(f"gdb: ok   {SCENARIO}: break/print/next/bt/continue under gdb; {want[0]}, {want[1]} as without gdb")
-    print("gdb: 1 passed, 0 failed")
-    return 0
+        failed += 1
+    else:
+        print(f"gdb: ok   {SCENARIO}: break/print/next/bt/continue under gdb; {want[0]}, {want[1]} as without gdb")
+        passed += 1
+    why = ctrl_c_test(a.smmhp, 30)
+    if why:
+        print(f"gdb: FAIL {why}")
+        failed += 1
+    else:
+        print("gdb: ok   Ctrl-C (0x03) stops a running target with a T02 stop reply")
+        passed += 1
+    print(f"gdb: {passed} passed, {failed} failed")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
