@@ -21,6 +21,9 @@ static csh handle_for(int mode)
 
 static enum special_kind classify(const cs_insn *in)
 {
+  /* capstone decodes F3 90 as "rep nop" outside 64-bit mode */
+  if (in->size == 2 && in->bytes[0] == 0xF3 && in->bytes[1] == 0x90)
+    return SP_PAUSE;
   switch (in->id) {
   case X86_INS_CPUID: return SP_CPUID;
   case X86_INS_RDMSR: return SP_RDMSR;
