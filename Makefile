@@ -130,5 +130,7 @@ bench: $(BUILD)/smmhp firmware
 	  t=$$t0; [ $$g = none ] || t=$$($(BUILD)/smmhp bench scenarios/hotplug/basic.scn --runs 10 --trace $$g | \
 	    awk '/cpu-time-ms/ { print $$3 }'); \
 	  awk -v g=$$g -v t=$$t -v t0=$$t0 'BEGIN { printf "  trace %-17s %.2f ms, ratio %.2f to the bare run\n", g, t, t / t0 }'; \
-	done
+	done; \
+	t=$$($(BUILD)/smmhp bench scenarios/hotplug/basic.scn --runs 10 --coverage /dev/null | awk '/cpu-time-ms/ { print $$3 }'); \
+	awk -v t=$$t -v t0=$$t0 'BEGIN { printf "  coverage                %.2f ms, ratio %.2f to the bare run\n", t, t / t0 }'
 	@$(BUILD)/smmhp bench scenarios/hotplug/three-boot-cpus.scn --runs 10

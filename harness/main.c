@@ -52,7 +52,7 @@ static void usage(FILE *f)
           "                    without --trace it traces cpuhp,apm\n"
           "  --trace-cpu N     insn: only vCPU N\n"
           "  --trace-range A-B insn: only linear addresses A <= addr < B\n"
-          "  --coverage F      run: write the firmware's line coverage as an lcov tracefile\n"
+          "  --coverage F      run, bench: write the firmware's line coverage as an lcov tracefile\n"
           "  --runs N          bench: repetitions (default 20)\n"
           "  --gdb :PORT       run: serve gdb on 127.0.0.1:PORT (0: any free port) (docs/gdb.md)\n"
           "  --gdb-wait        run: wait for gdb and stop before the first guest instruction\n"
@@ -329,11 +329,20 @@ static int cmd_bench(int argc, char **argv)
     struct machine *m = NULL;
     double t0 = cpu_seconds();
     rc = make_machine(&o, &s, &m);
+    /* --coverage: record and write the tracefile each run, as `run` does */
+    struct coverage *cov = !rc && o.coverage_path ? coverage_new() : NULL;
+    if (cov)
+      coverage_attach(cov, m);
     if (!rc) {
       struct runner r = { .s = &s, .m = m, .out = NULL };
+      char cerr[256];
       if (runner_execute(&r)) {
         fprintf(stderr, "smmhp: bench: %s does not pass; fix it before timing it\n", s.name);
         rc = 1;
+      }
+      if (cov && coverage_write(cov, o.coverage_path, s.name, cerr, sizeof cerr)) {
+        fprintf(stderr, "smmhp: bench: %s\n", cerr);
+        rc = 2;
       }
       retired = m->retired;
       switches = m->nswitches;
@@ -344,6 +353,7 @@ static int cmd_bench(int argc, char **argv)
       hash = m->trace_hash;
     }
     scenario_machine_free(m);
+    coverage_free(cov);
     t[i] = cpu_seconds() - t0;
   }
   if (!rc) {
