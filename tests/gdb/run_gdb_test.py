@@ -19,8 +19,24 @@ import sys
 import time
 
 SCENARIO = "scenarios/hotplug/basic.scn"
-GDB_COMMANDS = ["break SmbaseRelocate", "continue", "info threads", "print ApicId",
-                "next", "bt", "info registers smm cs_base", "delete", "continue"]
+def gdb_commands(line):
+    """Break in ProcessHotAddedCpus (CpuHotplug.c, inlined into
+    CpuHotplugMmi) at its SmbaseRelocate call, read a local, step into
+    Smbase.c, read an argument, step over a line, continue to the end."""
+    return [f"break CpuHotplug.c:{line}", "continue", "info threads", "print NewApicId",
+            "step", "bt", "print ApicId", "next", "info registers smm cs_base", "delete", "continue"]
+
+
+def relocate_call_line(smmhp):
+    """The line of `SmbaseRelocate (` in the CpuHotplug.c the firmware was
+    built from (fw/edk2-tree beside smmhp names the tree)."""
+    tree_file = os.path.join(os.path.dirname(smmhp), "fw", "edk2-tree")
+    tree = open(tree_file).read().strip()
+    with open(os.path.join(tree, "OvmfPkg", "CpuHotplugSmm", "CpuHotplug.c")) as f:
+        for n, text in enumerate(f, 1):
+            if "SmbaseRelocate (" in text and "Status" in text:
+                return n
+    raise RuntimeError("no SmbaseRelocate call in CpuHotplug.c")
 
 
 def summary_of(out):
@@ -132,7 +148,7 @@ def main():
             errors.append("smmhp never said where it listens")
         else:
             cmd = ["gdb", "-batch", "-nx", "-ex", "set pagination off", "-ex", f"target remote 127.0.0.1:{port}"]
-            for c in GDB_COMMANDS:
+            for c in gdb_commands(relocate_call_line(a.smmhp)):
                 cmd += ["-ex", c]
             g = subprocess.run(cmd + [fw], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                timeout=a.timeout)
@@ -151,12 +167,14 @@ def main():
     sys.stdout.write(gout)
 
     checks = [
-        (r"hit Breakpoint 1, SmbaseRelocate \(.*\) at \S*OvmfPkg/CpuHotplugSmm/Smbase\.c:\d+", "breakpoint in Smbase.c"),
+        (r"hit Breakpoint 1, ProcessHotAddedCpus \(.*\) at \S*OvmfPkg/CpuHotplugSmm/CpuHotplug\.c:\d+",
+         "breakpoint in ProcessHotAddedCpus (CpuHotplug.c)"),
         (r"^\* 1 +Thread 1 \(vCPU 0 APIC 0 running SMM\)", "info threads: vCPU 0 in SMM selected"),
         (r"^\s*2 +Thread 2 \(vCPU 1 APIC 1", "info threads: vCPU 1 listed"),
-        (r"^\$1 = 1$", "print ApicId = 1"),
-        (r"^#0  SmbaseRelocate .*Smbase\.c:(?!209\b)\d+", "next: a later line of SmbaseRelocate"),
-        (r"^#\d .*CpuHotplugMmi .*OvmfPkg/CpuHotplugSmm/CpuHotplug\.c:\d+", "bt shows CpuHotplugMmi"),
+        (r"^\$1 = 1$", "print NewApicId = 1 (a local of ProcessHotAddedCpus)"),
+        (r"^SmbaseRelocate \(ApicId=.*\) at \S*Smbase\.c:\d+", "step: into SmbaseRelocate (Smbase.c)"),
+        (r"^#1 .*ProcessHotAddedCpus .*CpuHotplug\.c:\d+", "bt shows ProcessHotAddedCpus"),
+        (r"^\$2 = 1$", "print ApicId = 1"),
         (r"^smm +0x1 +1", "smm register is 1"),
         (r"\[Inferior 1 \(Remote target\) exited normally\]", "continue to the end: exited normally"),
     ]
