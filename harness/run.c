@@ -483,8 +483,9 @@ static void run_slice(struct machine *m, struct vcpu *v, unsigned blocks)
   m->stop_requested = false;
   m->stopped_by_us = false;
   v->halted_now = false;
-  uint64_t pauses_before = v->pauses;
+  uint64_t pauses_before = v->pauses, retired_before = m->retired, rip0;
   uc_reg_read(uc, UC_X86_REG_RIP, &rip);
+  rip0 = rip;
   uc_err err;
   do {
     m->rescan = false;
@@ -508,6 +509,15 @@ static void run_slice(struct machine *m, struct vcpu *v, unsigned blocks)
     uc_reg_read(uc, UC_X86_REG_RIP, &rip);
     v->fault = true;
     snprintf(v->fault_msg, sizeof v->fault_msg, "%s", uc_strerror(err));
+  }
+  uint64_t rip1 = 0;
+  uc_reg_read(uc, UC_X86_REG_RIP, &rip1);
+  if (!v->fault && !m->stopped_by_us && !v->halted_now && !v->pending_rsm && m->retired == retired_before &&
+      rip1 == rip0 && v->state == VCPU_RUN) {
+    /* Unicorn returned without running anything and without an error:
+     * it cannot fetch there (e.g. a non-canonical RIP loaded by RSM) */
+    v->fault = true;
+    snprintf(v->fault_msg, sizeof v->fault_msg, "no instruction can be fetched at RIP 0x%" PRIx64, rip1);
   }
   uc_context_save(uc, v->ctx);
   v->spinning = v->pauses != pauses_before;

@@ -56,9 +56,10 @@ int views_init(struct machine *m)
    * strips it: the C-bit alias is the same RAM; stores through it are
    * private (sev.c, docs/sev-model.md). Only the SMM engine has it
    * (docs/sev-model.md, "Not modelled"). */
-  if (m->cfg.sev && (uc_mem_map_ptr(m->uc[VIEW_SMM], SEV_ALIAS, SMMHP_RAM_SIZE, UC_PROT_ALL, m->ram) ||
-                     sev_hook_alias(m, m->uc[VIEW_SMM], SEV_ALIAS)))
-    return -1;
+  for (int vw = 0; m->cfg.sev && vw < VIEW_COUNT; vw++)
+    if (uc_mem_map_ptr(m->uc[vw], SEV_ALIAS, SMMHP_RAM_SIZE, UC_PROT_ALL, m->ram) ||
+        sev_hook_alias(m, m->uc[vw], SEV_ALIAS))
+      return -1;
   m->view_tseg_hidden = m->view_window_hidden = false;
   return 0;
 }
@@ -67,11 +68,15 @@ static void set_hole(struct machine *m, uint64_t base, uint64_t size, bool hidde
 {
   uc_engine *uc = m->uc[VIEW_NORMAL];
 
-  uc_mem_unmap(uc, base, size);
-  if (hidden)
-    uc_mmio_map(uc, base, size, hole_read, m, wr, m);
-  else
-    uc_mem_map_ptr(uc, base, size, UC_PROT_ALL, m->ram + base);
+  /* the C-bit alias (SEV) has the same holes */
+  for (int alias = 0; alias <= (m->cfg.sev ? 1 : 0); alias++) {
+    uint64_t at = base + (alias ? SEV_ALIAS : 0);
+    uc_mem_unmap(uc, at, size);
+    if (hidden)
+      uc_mmio_map(uc, at, size, hole_read, m, wr, m);
+    else
+      uc_mem_map_ptr(uc, at, size, UC_PROT_ALL, m->ram + base);
+  }
 }
 
 void views_apply(struct machine *m)
