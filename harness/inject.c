@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hotplug_ops.h"
 #include "run_internal.h"
 
 enum inject_action { INJ_DEVICE_ADD, INJ_DEVICE_DEL, INJ_SMI, INJ_INIT, INJ_POKE };
@@ -61,12 +62,10 @@ static void fire(struct injection *in, uint64_t addr)
                 in->step->line, by->slot, at);
   switch (in->action) {
   case INJ_DEVICE_ADD:
-    if (smi_features_device_add_allowed(&m->smif) && machine_cpu_plug(m, in->slot, true) == 0)
-      machine_event(m, "device_add slot=%u apic=%u", in->slot, m->cpu[in->slot].apic_id);
+    machine_device_add(m, in->slot);
     break;
   case INJ_DEVICE_DEL:
-    if (smi_features_device_del_allowed(&m->smif) && cpuhp_unplug_request(&m->cpuhp, in->slot))
-      machine_event(m, "device_del slot=%u", in->slot);
+    machine_device_del(m, in->slot);
     break;
   case INJ_SMI: {
     struct vcpu *t = machine_cpu_by_apic(m, in->target);

@@ -167,6 +167,8 @@ struct machine {
   /* verdict state */
   bool hang, violation, fatal, faulted, refused;
   struct injections *injections;       /* inject.c */
+  unsigned deferred_slot, deferred_countdown; /* hotplug_ops.c: device_add when=soon */
+  struct vcpu *last_slice_cpu;         /* the vCPU of the last slice (event context) */
   unsigned violations;
 };
 

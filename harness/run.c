@@ -20,6 +20,7 @@
 #include "inject.h"
 #include "cpu_mode.h"
 #include "gdbstub.h"
+#include "hotplug_ops.h"
 #include "insn_scan.h"
 #include "sev.h"
 #include "invariants.h"
@@ -46,6 +47,8 @@ struct special_hooks {
   /* exact addresses that already carry a code hook in this engine */
   uint64_t *addr; size_t n, cap;
 };
+
+uint64_t machine_rng(struct machine *m);
 
 static uint64_t rng_next(struct machine *m)
 {
@@ -592,6 +595,8 @@ enum run_result machine_run(struct machine *m, run_until_fn done, void *arg, uin
       return RUN_DONE;
     if (m->retired >= m->budget_end)
       return RUN_BUDGET;
+    if (m->deferred_countdown)
+      machine_deferred_tick(m);
     /* A vCPU whose last slice ended in a pause loop waits for another
      * one: prefer those that make progress (as pause-loop exiting lets a
      * hypervisor do), still chosen by the seed. */
@@ -641,5 +646,12 @@ enum run_result machine_run(struct machine *m, run_until_fn done, void *arg, uin
     }
     note_step(m, v);
     run_slice(m, v, blocks);
+    m->last_slice_cpu = v;
   }
+}
+
+/* The scheduler's stream, for seeded platform events (hotplug_ops.c). */
+uint64_t machine_rng(struct machine *m)
+{
+  return rng_next(m);
 }

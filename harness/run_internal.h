@@ -10,6 +10,7 @@
 int run_install_hooks(struct machine *m, enum view vw);
 void run_free_hooks(struct machine *m);
 void page_touched(struct machine *m, uint64_t page);
+uint64_t machine_rng(struct machine *m);
 /* Drop the block cache: every block is scanned again (snapshot restore). */
 void run_forget_blocks(struct machine *m);
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hang.h"
+#include "hotplug_ops.h"
 #include "inject.h"
 #include "mutate.h"
 #include "run_internal.h"
@@ -158,27 +159,18 @@ static enum run_result run_step(struct runner *r, const struct scenario_step *st
       r->bad_input = true;
       return RUN_FATAL;
     }
-    if (!smi_features_device_add_allowed(&m->smif)) { /* emits device_add_refused */
+    if (scenario_step_u64(st, "when", 0) == 1) {
+      machine_defer_device_add(m, slot);
+      return RUN_DONE;
+    }
+    if (machine_device_add(m, slot) == HP_REFUSED)
       m->refused = true;
-      return RUN_DONE;
-    }
-    if (machine_cpu_plug(m, slot, true)) {
-      machine_event(m, "device_add_failed slot=%u reason=slot_in_use", slot);
-      return RUN_DONE;
-    }
-    machine_event(m, "device_add slot=%u apic=%u", slot, m->cpu[slot].apic_id);
     return RUN_DONE;
   }
   case SCN_DEVICE_DEL: {
     unsigned slot = (unsigned)scenario_step_u64(st, "slot", 0);
-    if (!smi_features_device_del_allowed(&m->smif)) { /* emits device_del_refused */
+    if (machine_device_del(m, slot) == HP_REFUSED)
       m->refused = true;
-      return RUN_DONE;
-    }
-    if (!cpuhp_unplug_request(&m->cpuhp, slot))
-      m->refused = true; /* emits device_del_refused reason=legacy_cpu_hotplug */
-    else
-      machine_event(m, "device_del slot=%u", slot);
     return RUN_DONE;
   }
   case SCN_OS_CSCN:
@@ -289,6 +281,8 @@ int runner_steps(struct runner *r, size_t from, size_t to)
     enum run_result rr = run_step(r, st);
     if (r->internal_error)
       return r->bad_input ? 2 : 3;
+    if (rr == RUN_DONE && st->kind != SCN_DEVICE_ADD)
+      machine_deferred_flush(m); /* a `when=soon` plug not yet due happens now */
     if (m->refused) {
       /* the management layer got an error: nothing that depends on the
        * operation happens (no event reaches the OS) */

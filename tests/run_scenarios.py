@@ -13,6 +13,8 @@ what the runner checks, besides the exit status:
   # expect-exit: N            exit status of every run (default 0)
   # determinism: seeds=1,2    per seed, two runs give the same trace-hash
   # interleaving: seeds=1,2,3 the seeds give pairwise different step-order
+  # sweep: seeds=1-40 must-see=hang   some seed's run ends in that verdict
+  # sweep: seeds=1-40 never=hang      no seed's run ends in that verdict
 
 All output of a scenario's runs goes to LOGS/NAME.log. With --coverage DIR
 every run also writes its firmware line coverage to DIR/NAME[-K].info
@@ -33,13 +35,16 @@ HEADER_RE = re.compile(r"#\s*([a-z][a-z0-9-]*)\s*:\s*(.*?)\s*$")
 SEEDS_RE = re.compile(r"seeds\s*=\s*(\d+(?:\s*,\s*\d+)*)$")
 
 
+SWEEP_RE = re.compile(r"^seeds=(\d+)-(\d+)\s+(must-see|never)=([a-z]+)$")
+
+
 class BadScenario(Exception):
     """A header the runner cannot use: the scenario fails with this text."""
 
 
 def read_header(path):
     """Directives from the leading comment block of a scenario."""
-    header = {"expect-exit": 0, "determinism": [], "interleaving": []}
+    header = {"expect-exit": 0, "determinism": [], "interleaving": [], "sweep": None}
     with open(path, encoding="utf-8", errors="replace") as f:
         for lineno, line in enumerate(f, 1):
             stripped = line.strip()
@@ -55,6 +60,11 @@ def read_header(path):
                 if not value.isdigit():
                     raise BadScenario(f"{path}:{lineno}: expect-exit needs a number")
                 header[key] = int(value)
+            elif key == "sweep":
+                sw = SWEEP_RE.match(value)
+                if not sw or int(sw.group(1)) > int(sw.group(2)):
+                    raise BadScenario(f"{path}:{lineno}: sweep needs seeds=A-B must-see=VERDICT|never=VERDICT")
+                header[key] = (int(sw.group(1)), int(sw.group(2)), sw.group(3), sw.group(4))
             else:
                 s = SEEDS_RE.match(value)
                 if not s:
@@ -123,8 +133,9 @@ class Scenario:
         self.problems = []
         self.runs = 0
 
-    def run(self, seed=None):
-        """One `smmhp run`; returns its output text (None if it did not run)."""
+    def run(self, seed=None, exits=None):
+        """One `smmhp run`; returns its output text (None if it did not run).
+        exits: the exit statuses allowed (default: the header's expect-exit)."""
         cmd = [self.args.smmhp, "run", self.path]
         if seed is not None:
             cmd += ["--seed", str(seed)]
@@ -148,7 +159,9 @@ class Scenario:
         out = proc.stdout.decode("utf-8", "replace")
         self.log.append(f"=== {shown} (exit {proc.returncode})\n{out}")
         want = self.header["expect-exit"]
-        if proc.returncode != want:
+        if exits is not None and proc.returncode in exits:
+            return out
+        if exits is not None or proc.returncode != want:
             got = (f"killed by signal {-proc.returncode}" if proc.returncode < 0
                    else f"exit {proc.returncode}")
             self.problems.append(f"`{shown}`: {got}, expected exit {want}")
@@ -186,6 +199,26 @@ class Scenario:
                     self.problems.append(
                         f"interleaving: seeds {other} and {seed} give the same step-order")
             orders[seed] = order
+        if self.header["sweep"]:
+            self.sweep(*self.header["sweep"])
+
+    def sweep(self, first, last, mode, verdict):
+        """Every seed in first..last: the runs may meet or miss the file's
+        expectations (exit 0 or 1); what counts is which verdicts occur."""
+        hits = []
+        for seed in range(first, last + 1):
+            out = self.run(seed, exits=(0, 1))
+            if out is None:
+                continue
+            line = last_line(out, "verdict")
+            if line and line.split()[1] == verdict:
+                hits.append(seed)
+        self.log.append(f"=== sweep seeds {first}-{last}: verdict {verdict} at seeds {hits}\n")
+        if mode == "must-see" and not hits:
+            self.problems.append(f"sweep: no seed in {first}-{last} ends in verdict {verdict}")
+        if mode == "never" and hits:
+            self.problems.append(f"sweep: seeds {hits} end in verdict {verdict}")
+        self.sweep_note = f"{len(hits)} of {last - first + 1} seeds: {verdict}"
 
     def write_log(self):
         os.makedirs(os.path.dirname(self.log_path) or ".", exist_ok=True)
@@ -236,7 +269,7 @@ def main(argv):
                     print(f"     {p}")
             else:
                 passed += 1
-                print(f"PASS {sc.name}")
+                print(f"PASS {sc.name}" + (f" (sweep: {sc.sweep_note})" if getattr(sc, "sweep_note", None) else ""))
             sys.stdout.flush()
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
