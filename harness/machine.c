@@ -191,9 +191,11 @@ int machine_init(struct machine *m, const struct machine_config *cfg)
 
   /* devices: q35 with the reference QEMU 7.2 defaults */
   for (unsigned i = 0; i < m->ncpus; i++) {
-    arch_ids[i] = i; /* APIC ID = CPU index: one thread per core per socket */
+    /* APIC ID = CPU index (one thread per core per socket), or a multiple
+     * of it: a topology with gaps in the APIC ID space (bug B6) */
+    arch_ids[i] = (uint64_t)i * (cfg->apic_stride ? cfg->apic_stride : 1);
     m->cpu[i].slot = (int)i;
-    m->cpu[i].apic_id = i;
+    m->cpu[i].apic_id = (uint32_t)arch_ids[i];
   }
   if (cpuhp_init(&m->cpuhp, m->ncpus, arch_ids))
     return -1;

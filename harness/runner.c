@@ -150,7 +150,8 @@ static enum run_result run_step(struct runner *r, const struct scenario_step *st
     return run_until(m, booted, NULL, budget);
   case SCN_DEVICE_ADD: {
     unsigned slot = (unsigned)scenario_step_u64(st, "slot", 0);
-    uint64_t apic = scenario_step_u64(st, "apic", slot);
+    const struct scenario_arg *apic_arg = scenario_step_arg(st, "apic");
+    uint64_t apic = apic_arg && apic_arg->given ? apic_arg->num : m->cpu[slot].apic_id;
     if (apic != m->cpu[slot].apic_id) {
       /* QEMU derives the APIC ID from the slot's topology position */
       fprintf(stderr, "%s:%d: apic=%" PRIu64 " is not slot %u's APIC ID %u (the topology fixes it)\n",

@@ -25,6 +25,7 @@ int scenario_machine_new_traced(const struct scenario *s, const char *fw, const 
     .accel = s->machine.accel == SCN_ACCEL_TCG ? ACCEL_TCG : ACCEL_KVM,
     .sev = s->machine.sev,
     .smi_negotiation_forced = s->machine.smi_forced,
+    .apic_stride = s->machine.apic_stride ? s->machine.apic_stride : 1,
     .seed = seed_given ? seed : s->seed,
     .budget = s->budget,
     .smi_host_features = SMI_F_ALL,
