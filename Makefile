@@ -22,7 +22,7 @@ HOST_LDFLAGS += -fsanitize=$(SAN)
 BUILD        := $(BUILD)/san-$(subst $(comma),-,$(SAN))
 endif
 
-.PHONY: all deps check unit scenarios bench clean edk2 firmware run matrix matrix-all
+.PHONY: all deps check unit scenarios bench clean edk2 firmware run matrix matrix-all sanitize
 # keep intermediate objects (and keep make quiet after the test summary)
 .SECONDARY:
 all: $(BUILD)/smmhp firmware
@@ -134,3 +134,14 @@ bench: $(BUILD)/smmhp firmware
 	t=$$($(BUILD)/smmhp bench scenarios/hotplug/basic.scn --runs 10 --coverage /dev/null | awk '/cpu-time-ms/ { print $$3 }'); \
 	awk -v t=$$t -v t0=$$t0 'BEGIN { printf "  coverage                %.2f ms, ratio %.2f to the bare run\n", t, t / t0 }'
 	@$(BUILD)/smmhp bench scenarios/hotplug/three-boot-cpus.scn --runs 10
+
+# The unit tests, scenarios and matrix again with ASan and UBSan (the
+# harness only; guest images are the same). Not part of `check`: slower.
+SAN_DIR := build/san-address-undefined
+sanitize: firmware
+	@$(MAKE) --no-print-directory SAN=address,undefined $(SAN_DIR)/smmhp \
+	  $(patsubst tests/unit/%.c,$(SAN_DIR)/unit/%,$(UNIT_SRCS))
+	@mkdir -p $(SAN_DIR)/fw $(SAN_DIR)/os && cp $(FW_DIR)/*.elf $(FW_DIR)/edk2-tree $(SAN_DIR)/fw/ && cp $(OS_ELF) $(SAN_DIR)/os/
+	@UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 python3 tests/check.py \
+	  $(patsubst tests/unit/%.c,$(SAN_DIR)/unit/%,$(UNIT_SRCS)) -- --smmhp $(SAN_DIR)/smmhp \
+	  --logs $(SAN_DIR)/scenario-logs $(SCENARIOS)
