@@ -276,6 +276,7 @@ int machine_load_firmware(struct machine *m, const char *fw_elf, const char *os_
     return -1;
   struct smmhp_platform_info *pi = (void *)(m->ram + SMMHP_PLATFORM_INFO_ADDR);
   pi->magic = SMMHP_PLATFORM_INFO_MAGIC;
+  pi->core_rules = m->cfg.core_rules;
   pi->os_entry = (uint32_t)m->os.entry;
   s3_platform_info(m);
   return 0;

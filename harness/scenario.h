@@ -51,7 +51,7 @@ enum scenario_verdict {
 };
 
 #define SCENARIO_MAX_CPUS 256
-#define SCENARIO_MAX_ARGS 8
+#define SCENARIO_MAX_ARGS 12
 #define SCENARIO_DEFAULT_SEED 1
 #define SCENARIO_DEFAULT_BUDGET 200000000ull
 
@@ -63,6 +63,7 @@ struct scenario_machine {
   bool sev;                /* default off */
   bool smi_forced;         /* smi_negotiation=forced (test knob); default guest */
   unsigned apic_stride;    /* APIC ID of slot i = i * apic_stride; default 1 */
+  unsigned core_rules;     /* smm_core=: SMMHP_CORE_RULE_* bits (mailbox.h) */
   unsigned machine_type;   /* 0 pc-q35-7.2, 1 pc-q35-5.2, 2 pc-q35-5.1, 3 pc-q35-2.8 */
   unsigned qemu;           /* 0 7.2 (Debian 7.2.22), 1 7.2.0, 2 5.1, 3 unplug-v1 (docs/bugs.md) */
   int line;

@@ -88,6 +88,23 @@ smmhp_s3_boot_save (
   DEBUG ((DEBUG_INFO, "smmhp: S3 AP startup vector 0x%Lx\n", (UINT64)mStartupVector));
 }
 
+/* How many APs the resume waits for: mNumberOfCpus - 1 since 90e11edd16
+ * (2020-02); before it every possible CPU (ACPI_CPU_DATA.NumberOfCpus,
+ * the maximum with CPU hot-plug), the hang of bug B1a. */
+STATIC UINT32
+ApsToWaitFor (
+  VOID
+  )
+{
+  CONST struct smmhp_platform_info  *Platform = (VOID *)(UINTN)SMMHP_PLATFORM_INFO_ADDR;
+
+  if ((Platform->core_rules & SMMHP_CORE_RULE_S3_WAIT_ALL_CPUS) != 0) {
+    return (UINT32)(mMaxNumberOfCpus - 1);
+  }
+
+  return (UINT32)(mNumberOfCpus - 1);
+}
+
 /* CpuS3.c InitializeCpuBeforeRebase (2022.11): start every AP, wait for
  * mNumberOfCpus - 1 check-ins. A known CPU that does not start hangs
  * here, as upstream does (no timeout). */
@@ -104,7 +121,7 @@ InitializeCpuBeforeRebase (
   smmhp_s3_ap_park       = mStartupVector + (UINTN)(smmhp_s3_ap_hlt_loop - smmhp_s3_ap_start);
   smmhp_s3_ap_stack_next = 0;
   smmhp_s3_ap_release    = 0;
-  smmhp_s3_ap_to_finish  = (UINT32)(mNumberOfCpus - 1);
+  smmhp_s3_ap_to_finish  = ApsToWaitFor ();
   SendInitSipiSipiAllExcludingSelf ((UINT32)mStartupVector);
   while (smmhp_s3_ap_to_finish > 0) {
     CpuPause ();
@@ -117,7 +134,7 @@ InitializeCpuAfterRebase (
   VOID
   )
 {
-  smmhp_s3_ap_to_finish = (UINT32)(mNumberOfCpus - 1);
+  smmhp_s3_ap_to_finish = ApsToWaitFor ();
   smmhp_s3_ap_release   = 1;
   while (smmhp_s3_ap_to_finish > 0) {
     CpuPause ();

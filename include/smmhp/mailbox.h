@@ -80,7 +80,12 @@ struct smmhp_platform_info {
   uint32_t os_ap_entry;         /* OS actor AP entry (after the SIPI trampoline) */
   uint32_t reserved;
   uint32_t os_resume_entry;     /* +0x10 OS waking vector: the S3 resume path jumps there (flat 64-bit) */
+  uint32_t core_rules;          /* +0x14 SMMHP_CORE_RULE_* bits: older PiSmmCpuDxeSmm rules to follow */
 };
+_Static_assert(__builtin_offsetof(struct smmhp_platform_info, core_rules) == 0x14, "platform info layout");
+/* PiSmmCpuDxeSmm before 90e11edd16 (2020-02, bug B1a): S3 resume waits
+ * for every possible CPU (ACPI_CPU_DATA.NumberOfCpus), not mNumberOfCpus. */
+#define SMMHP_CORE_RULE_S3_WAIT_ALL_CPUS (1u << 0)
 _Static_assert(__builtin_offsetof(struct smmhp_platform_info, os_resume_entry) == 0x10, "platform info layout");
 #define SMMHP_PLATFORM_INFO_MAGIC 0x504d4d53u /* "SMMP" */
 
