@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "run_internal.h"
+#include "smmhp/mailbox.h"
 #include "smmhp/memmap.h"
 #include "smmhp/ports.h"
 
@@ -131,7 +132,8 @@ static bool decide_private(struct machine *m, uc_engine *uc, uint64_t addr)
   uc_reg_read(uc, UC_X86_REG_CR0, &cr0);
   /* R4 (B9) first: it stands for a paged access our real-mode stand-in
    * cannot express */
-  if ((addr & ~0xFFFull) == INITIAL_MAP_PAGE && !m->sev->after_s3 && m->phase < SMMHP_PHASE_RELOCATED)
+  if ((addr & ~0xFFFull) == INITIAL_MAP_PAGE && !m->sev->after_s3 && m->phase < SMMHP_PHASE_RELOCATED &&
+      !(m->cfg.core_rules & SMMHP_CORE_RULE_SEV_INITIAL_MAP_PRIVATE))
     return false;
   uc_x86_msr efer = { .rid = MSR_EFER };
   uc_reg_read(uc, UC_X86_REG_MSR, &efer);

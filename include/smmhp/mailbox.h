@@ -86,6 +86,10 @@ _Static_assert(__builtin_offsetof(struct smmhp_platform_info, core_rules) == 0x1
 /* PiSmmCpuDxeSmm before 90e11edd16 (2020-02, bug B1a): S3 resume waits
  * for every possible CPU (ACPI_CPU_DATA.NumberOfCpus), not mNumberOfCpus. */
 #define SMMHP_CORE_RULE_S3_WAIT_ALL_CPUS (1u << 0)
+/* OVMF before 61a044c6c1..5e2e5647b9 (2018-03, bug B9): AmdSevDxe does not
+ * map the initial SMRAM save-state map shared during boot-time SMBASE
+ * relocation (modelled by the harness's SEV model, harness/sev.c). */
+#define SMMHP_CORE_RULE_SEV_INITIAL_MAP_PRIVATE (1u << 1)
 _Static_assert(__builtin_offsetof(struct smmhp_platform_info, os_resume_entry) == 0x10, "platform info layout");
 #define SMMHP_PLATFORM_INFO_MAGIC 0x504d4d53u /* "SMMP" */
 
