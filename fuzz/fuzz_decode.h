@@ -16,7 +16,7 @@
 
 #define FUZZ_TOPOLOGIES 3
 #define FUZZ_MAX_OPS 16
-#define FUZZ_STEP_BUDGET 1000000u /* guest instructions per operation */
+#define FUZZ_STEP_BUDGET 3000000u /* guest instructions per operation: room for two SMM sync timeouts (AP arrival) */
 
 struct fuzz_topology { unsigned boot, possible; };
 extern const struct fuzz_topology fuzz_topologies[FUZZ_TOPOLOGIES];

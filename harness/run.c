@@ -32,7 +32,7 @@
 /* Virtual time one PAUSE costs: a spinning vCPU is descheduled by the
  * hypervisor (KVM pause-loop exiting) rather than burning cycles, so its
  * timeouts (SMM sync, ms-scale) expire after a few thousand spins. */
-#define PAUSE_VTIME_NS 10000u
+#define PAUSE_VTIME_NS 100000u
 
 struct bc_entry {
   uint64_t addr;
