@@ -303,7 +303,8 @@ void cpuid_emulate(struct machine *m, struct vcpu *v, uint32_t leaf, uint32_t su
     r[0] = m->cfg.sev ? 0x8000001F : 0x80000008;
     break;
   case 0x80000001:
-    r[3] = (1u << 29) | (1u << 20) | (1u << 11); /* LM, NX, SYSCALL */
+    /* LM, NX, SYSCALL; qemu-system-i386's CPU models have no LM */
+    r[3] = (m->cfg.i386 ? 0 : (1u << 29)) | (1u << 20) | (1u << 11);
     break;
   case 0x80000008:
     r[0] = 0x3028; /* 40 physical, 48 virtual address bits (Unicorn's) */

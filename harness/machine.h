@@ -81,6 +81,7 @@ struct machine_config {
   bool smi_negotiation_forced; /* test knob: negotiate all SMI features (dev_smi_features.h) */
   unsigned apic_stride;  /* APIC ID = slot * stride (1: dense, as QEMU's default topology) */
   unsigned core_rules;   /* SMMHP_CORE_RULE_* for the platform SMM core (mailbox.h) */
+  bool i386;             /* qemu-system-i386: revision 0x00020000 map, no long mode in CPUID */
   uint64_t seed;
   uint64_t budget;       /* guest instructions per scenario step */
   uint64_t smi_host_features; /* etc/smi/supported-features */

@@ -424,6 +424,7 @@ static int place(struct parser *p, struct scenario_step *st, uint64_t num2,
     s->machine.apic_stride = (unsigned)scenario_step_u64(st, "apic_stride", 1);
     s->machine.core_rules = (scenario_step_u64(st, "smm_core", 0) == 1 ? 1u : 0u) |
                             (scenario_step_u64(st, "ovmf_sev", 0) == 1 ? 2u : 0u);
+    s->machine.i386 = scenario_step_u64(st, "arch", 0) == 1;
     if (s->machine.apic_stride > 1 && (uint64_t)(s->machine.possible_cpus - 1) * s->machine.apic_stride > 254) {
       set_error(p, 0, "APIC IDs up to %llu need x2APIC topologies, not modelled yet (keep (possible-1)*apic_stride <= 254)",
                 (unsigned long long)(s->machine.possible_cpus - 1) * s->machine.apic_stride);

@@ -64,6 +64,7 @@ struct scenario_machine {
   bool smi_forced;         /* smi_negotiation=forced (test knob); default guest */
   unsigned apic_stride;    /* APIC ID of slot i = i * apic_stride; default 1 */
   unsigned core_rules;     /* smm_core=: SMMHP_CORE_RULE_* bits (mailbox.h) */
+  bool i386;               /* arch=i386: qemu-system-i386 (32-bit SMRAM map, no LM) */
   unsigned machine_type;   /* 0 pc-q35-7.2, 1 pc-q35-5.2, 2 pc-q35-5.1, 3 pc-q35-2.8 */
   unsigned qemu;           /* 0 7.2 (Debian 7.2.22), 1 7.2.0, 2 5.1, 3 unplug-v1 (docs/bugs.md) */
   int line;

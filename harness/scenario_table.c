@@ -27,7 +27,7 @@ const struct scn_stmt_spec scn_stmt_table[] = {
     "machine cpus=BOOT/POSSIBLE [smm=on|off] [accel=kvm|tcg] [sev=on|off] "
     "[smi_negotiation=guest|forced] [machine_type=pc-q35-7.2|pc-q35-5.2|pc-q35-5.1|pc-q35-2.8] "
     "[qemu=7.2|7.2.0|5.1|unplug-v1] [apic_stride=1..8] [smm_core=current|pre-90e11edd16] "
-    "[ovmf_sev=current|pre-61a044c6c1]", false,
+    "[ovmf_sev=current|pre-61a044c6c1] [arch=x86_64|i386]", false,
     { REQ("cpus", SCN_VT_CPUS),
       OPT_ENUM("smm", "on|off", 0),
       OPT_ENUM("accel", "kvm|tcg", 0),
@@ -41,7 +41,9 @@ const struct scn_stmt_spec scn_stmt_table[] = {
       /* which PiSmmCpuDxeSmm rules the platform SMM core follows (B1a) */
       OPT_ENUM("smm_core", "current|pre-90e11edd16", 0),
       /* OVMF's SEV handling of the initial save-state map (B9) */
-      OPT_ENUM("ovmf_sev", "current|pre-61a044c6c1", 0) } },
+      OPT_ENUM("ovmf_sev", "current|pre-61a044c6c1", 0),
+      /* qemu-system-x86_64 or qemu-system-i386 (32-bit save-state map) */
+      OPT_ENUM("arch", "x86_64|i386", 0) } },
   { SCN_SEED, "seed", "seed N", false,
     { POS_INT("value", 0, UINT64_MAX) } },
   { SCN_BUDGET, "budget", "budget N", false,

@@ -89,7 +89,8 @@ void smm_enter(struct machine *m, struct vcpu *v)
     memcpy(map, m->ram + mapaddr, sizeof map);
   else
     machine_phys_read(m, mapaddr, map, sizeof map);
-  savestate_write(map, &r, v->smbase, SMM_REVISION_AMD64);
+  /* qemu-system-i386 writes the 32-bit map (platform-facts 1.6) */
+  savestate_write(map, &r, v->smbase, m->cfg.i386 ? SMM_REVISION_I386 : SMM_REVISION_AMD64);
   machine_phys_write(m, v->smbase + SMMHP_SMM_SAVE_STATE_OFF, map, sizeof map);
 
   cpu_start_real(m, v, VIEW_SMM, v->smbase, SMMHP_SMM_HANDLER_OFFSET);
@@ -122,14 +123,18 @@ void smm_rsm(struct machine *m, struct vcpu *v)
 
   uint64_t mapaddr = (uint64_t)v->smbase + SMMHP_SMM_SAVE_STATE_OFF;
   uint32_t written = 0;
+  enum savestate_layout layout = m->cfg.i386 ? SAVESTATE_I386 : SAVESTATE_AMD64;
   machine_phys_read(m, mapaddr, map, sizeof map);
-  savestate_read(map, &r, &smbase_field, &honoured);
+  /* the 32-bit map lacks R8-R15 and EFER: they keep their pre-SMM values */
+  uc_context_restore(uc, v->pre_smm);
+  read_regs(m, v, uc, &r);
+  savestate_read_layout(map, layout, &r, &smbase_field, &honoured);
   written = smbase_field;
   if (m->sev && mapaddr + sizeof map <= SMMHP_RAM_SIZE) {
     /* what the guest wrote: its own (plaintext) view of the map */
-    struct cpu_regs gr;
+    struct cpu_regs gr = r;
     bool gh;
-    savestate_read(m->ram + mapaddr, &gr, &written, &gh);
+    savestate_read_layout(m->ram + mapaddr, layout, &gr, &written, &gh);
   }
   uint32_t old = v->smbase;
   if (smbase_field != v->smm_map_smbase || written != v->smm_map_smbase) {

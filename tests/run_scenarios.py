@@ -15,6 +15,9 @@ what the runner checks, besides the exit status:
   # interleaving: seeds=1,2,3 the seeds give pairwise different step-order
   # sweep: seeds=1-40 must-see=hang   some seed's run ends in that verdict
   # sweep: seeds=1-40 never=hang      no seed's run ends in that verdict
+  # trace-insn: cpu=1 range=0x38000-0x38100 must-see=LABEL
+                              with `--trace insn` limited to that vCPU and
+                              range, some traced instruction is at LABEL
 
 All output of a scenario's runs goes to LOGS/NAME.log. With --coverage DIR
 every run also writes its firmware line coverage to DIR/NAME[-K].info
@@ -35,6 +38,7 @@ HEADER_RE = re.compile(r"#\s*([a-z][a-z0-9-]*)\s*:\s*(.*?)\s*$")
 SEEDS_RE = re.compile(r"seeds\s*=\s*(\d+(?:\s*,\s*\d+)*)$")
 
 
+TRACE_RE = re.compile(r"^cpu=(\d+)\s+range=(0x[0-9a-fA-F]+-0x[0-9a-fA-F]+)\s+must-see=([A-Za-z_][A-Za-z0-9_.]*)$")
 SWEEP_RE = re.compile(r"^seeds=(\d+)-(\d+)\s+(must-see|never)=([a-z]+)$")
 
 
@@ -44,7 +48,7 @@ class BadScenario(Exception):
 
 def read_header(path):
     """Directives from the leading comment block of a scenario."""
-    header = {"expect-exit": 0, "determinism": [], "interleaving": [], "sweep": None}
+    header = {"expect-exit": 0, "determinism": [], "interleaving": [], "sweep": None, "trace-insn": None}
     with open(path, encoding="utf-8", errors="replace") as f:
         for lineno, line in enumerate(f, 1):
             stripped = line.strip()
@@ -60,6 +64,11 @@ def read_header(path):
                 if not value.isdigit():
                     raise BadScenario(f"{path}:{lineno}: expect-exit needs a number")
                 header[key] = int(value)
+            elif key == "trace-insn":
+                ti = TRACE_RE.match(value)
+                if not ti:
+                    raise BadScenario(f"{path}:{lineno}: trace-insn needs cpu=N range=A-B must-see=LABEL")
+                header[key] = ti.groups()
             elif key == "sweep":
                 sw = SWEEP_RE.match(value)
                 if not sw or int(sw.group(1)) > int(sw.group(2)):
@@ -201,6 +210,24 @@ class Scenario:
             orders[seed] = order
         if self.header["sweep"]:
             self.sweep(*self.header["sweep"])
+        if self.header["trace-insn"]:
+            self.trace_insn(*self.header["trace-insn"])
+
+    def trace_insn(self, cpu, rng, label):
+        """The instruction trace of one vCPU and address range names LABEL."""
+        import tempfile
+        with tempfile.NamedTemporaryFile("r", suffix=".trace") as tf:
+            cmd = [self.args.smmhp, "run", self.path, "--quiet", "--trace", "insn", "--trace-cpu", cpu,
+                   "--trace-range", rng, "--trace-file", tf.name]
+            proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=self.args.timeout)
+            text = tf.read()
+        hits = [l for l in text.splitlines() if re.search(r"\b" + re.escape(label) + r"\+", l)]
+        self.log.append(f"=== trace-insn cpu {cpu} {rng}: {len(hits)} instructions at {label}\n" + "".join(
+            l + "\n" for l in hits[:8]))
+        if proc.returncode != self.header["expect-exit"]:
+            self.problems.append(f"trace-insn run: exit {proc.returncode}")
+        if not hits:
+            self.problems.append(f"trace-insn: no instruction of cpu {cpu} in {rng} at {label}")
 
     def sweep(self, first, last, mode, verdict):
         """Every seed in first..last: the runs may meet or miss the file's

@@ -20,6 +20,7 @@
 %define MAP_SMBASE_X64      0xFF00
 %define MAP_SMBASE_X86      0xFEF8
 %define MAP_RIP             0xFF78
+%define MAP_EIP_X86         0xFFF0   ; the 32-bit map's EIP (qemu-system-i386)
 
 section .text
 
@@ -68,7 +69,15 @@ smmhp_reloc_handler:
     test    dx, dx
     jnz     .x64_map
     mov     [cs:MAP_SMBASE_X86], eax
-    jmp     .hook
+    ; SemaphoreHook on the 32-bit map: EIP only
+    lea     eax, [dword smmhp_reloc_rebased + edi]
+    mov     [dword smmhp_reloc_flag_ptr], eax
+    mov     dword [dword smmhp_reloc_flag_ptr + 4], 0
+    mov     eax, [cs:MAP_EIP_X86]
+    mov     [dword smmhp_reloc_orig_rip], eax
+    mov     dword [dword smmhp_reloc_orig_rip + 4], 0
+    mov     dword [cs:MAP_EIP_X86], smmhp_reloc_semaphore_complete
+    rsm
 .x64_map:
     mov     [cs:MAP_SMBASE_X64], eax
 .hook:
