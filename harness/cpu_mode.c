@@ -15,42 +15,58 @@
 #define EFER_MSR 0xC0000080u
 #define DESC_B (1u << 22)
 #define DESC_L (1u << 21)
-#define CAL_SEL 0x1234u
 
-static long cs_cache_off = -1; /* offset of the CS SegmentCache in a uc_context */
-static size_t ctx_alloc_size;
+/* offsets of the ES, CS, SS, DS SegmentCaches in a uc_context */
+static long seg_cache_off[CPU_SEG_N] = { -1, -1, -1, -1 };
 
+/* Load distinct real-mode selectors in a 16-bit engine, save, and look
+ * for each (selector, selector << 4) pair. */
 int cpu_mode_calibrate(void)
 {
+  static const int ucr[CPU_SEG_N] = { UC_X86_REG_ES, UC_X86_REG_CS, UC_X86_REG_SS, UC_X86_REG_DS };
+  static const uint16_t sel[CPU_SEG_N] = { 0x1111, 0x2222, 0x3333, 0x4444 };
   uc_engine *u;
   uc_context *c;
-  uint16_t cs = CAL_SEL;
 
-  if (cs_cache_off >= 0)
+  if (seg_cache_off[CPU_SEG_N - 1] >= 0)
     return 0;
   if (uc_open(UC_ARCH_X86, UC_MODE_16, &u) != UC_ERR_OK)
     return -1;
-  uc_reg_write(u, UC_X86_REG_CS, &cs);
+  for (int s = 0; s < CPU_SEG_N; s++)
+    uc_reg_write(u, ucr[s], &sel[s]);
   if (uc_context_alloc(u, &c) != UC_ERR_OK) {
     uc_close(u);
     return -1;
   }
   uc_context_save(u, c);
-  ctx_alloc_size = uc_context_size(u);
+  size_t size = uc_context_size(u);
   const uint8_t *p = (const uint8_t *)c;
-  for (size_t i = 0; i + 24 <= ctx_alloc_size; i += 4) {
-    uint32_t sel;
+  long found[CPU_SEG_N] = { -1, -1, -1, -1 };
+  for (size_t i = 0; i + 24 <= size; i += 4) {
+    uint32_t v;
     uint64_t base;
-    memcpy(&sel, p + i, 4);
+    memcpy(&v, p + i, 4);
     memcpy(&base, p + i + 8, 8);
-    if (sel == CAL_SEL && base == (uint64_t)CAL_SEL << 4) {
-      cs_cache_off = (long)i;
-      break;
-    }
+    for (int s = 0; s < CPU_SEG_N; s++)
+      if (found[s] < 0 && v == sel[s] && base == (uint64_t)sel[s] << 4)
+        found[s] = (long)i;
   }
   uc_context_free(c);
   uc_close(u);
-  return cs_cache_off >= 0 ? 0 : -1;
+  for (int s = 0; s < CPU_SEG_N; s++)
+    if (found[s] < 0)
+      return -1;
+  /* all or none: a set DS slot means the table is complete */
+  for (int s = 0; s < CPU_SEG_N; s++)
+    seg_cache_off[s] = found[s];
+  return 0;
+}
+
+long cpu_mode_seg_cache_offset(enum cpu_seg s)
+{
+  if (cpu_mode_calibrate())
+    return -1;
+  return seg_cache_off[s];
 }
 
 struct cpu_mode cpu_mode_read(uc_engine *uc, const uint8_t *ram)
@@ -63,7 +79,8 @@ struct cpu_mode cpu_mode_read(uc_engine *uc, const uint8_t *ram)
   uint32_t flags = 0;
   (void)ram;
 
-  if (cs_cache_off < 0 && cpu_mode_calibrate())
+  long cs_cache_off = cpu_mode_seg_cache_offset(CPU_SEG_CS);
+  if (cs_cache_off < 0)
     abort(); /* the engine's context layout is not what this harness knows */
   if (!scratch && uc_context_alloc(uc, &scratch) != UC_ERR_OK)
     abort();

@@ -12,9 +12,14 @@ struct cpu_mode {
   uint64_t cs_base;  /* linear = cs_base + RIP */
 };
 
-/* Find where Unicorn keeps the CS descriptor cache in a saved context;
- * 0, or -1 if this Unicorn is not the one the harness knows. */
+enum cpu_seg { CPU_SEG_ES, CPU_SEG_CS, CPU_SEG_SS, CPU_SEG_DS, CPU_SEG_N };
+
+/* Find where Unicorn keeps the segment descriptor caches in a saved
+ * context; 0, or -1 if this Unicorn is not the one the harness knows. */
 int cpu_mode_calibrate(void);
+/* Byte offset of segment s's cache (selector; base at +8; flags at +20)
+ * in a uc_context, or -1 if calibration failed. */
+long cpu_mode_seg_cache_offset(enum cpu_seg s);
 /* Mode of the context currently loaded in uc. */
 struct cpu_mode cpu_mode_read(uc_engine *uc, const uint8_t *ram);
 

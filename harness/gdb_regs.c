@@ -4,7 +4,7 @@
  * address of the next instruction (CS.base + RIP outside 64-bit mode),
  * so breakpoints, symbols and `x/i $pc` agree in 16/32-bit code; the
  * architectural RIP is the `ip` register. Segment-cache bases come from
- * the saved context, at offsets calibrated like cpu_mode.c's. */
+ * the saved context, at the offsets cpu_mode.c calibrates. */
 #include "gdb_regs.h"
 
 #include <stdbool.h>
@@ -18,7 +18,7 @@
 #define EFER_MSR 0xC0000080u
 
 enum rk { RK_UC, RK_PC, RK_ZERO, RK_SEGBASE, RK_SMM, RK_SMBASE, RK_IP, RK_EFER, RK_SEL };
-enum seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_N };
+enum seg { SEG_ES = CPU_SEG_ES, SEG_CS = CPU_SEG_CS, SEG_SS = CPU_SEG_SS, SEG_DS = CPU_SEG_DS };
 
 struct reg {
   const char *name;
@@ -61,7 +61,6 @@ static const struct reg regs[] = {
 };
 #define NREGS (sizeof regs / sizeof regs[0])
 
-static long seg_off[SEG_N] = { -1, -1, -1, -1 };
 static char *xml;
 
 unsigned gdb_regs_count(void) { return NREGS; }
@@ -94,46 +93,9 @@ const char *gdb_regs_xml(const char *annex)
   return xml;
 }
 
-/* Where the segment caches (selector, base) live in a saved context:
- * load known real-mode selectors in a 16-bit engine and look for them. */
-static int calibrate(void)
-{
-  static const int ucr[SEG_N] = { UC_X86_REG_ES, UC_X86_REG_CS, UC_X86_REG_SS, UC_X86_REG_DS };
-  static const uint16_t sel[SEG_N] = { 0x1111, 0x2222, 0x3333, 0x4444 };
-  uc_engine *u;
-  uc_context *c;
-
-  if (uc_open(UC_ARCH_X86, UC_MODE_16, &u) != UC_ERR_OK)
-    return -1;
-  for (int s = 0; s < SEG_N; s++)
-    uc_reg_write(u, ucr[s], &sel[s]);
-  if (uc_context_alloc(u, &c) != UC_ERR_OK) {
-    uc_close(u);
-    return -1;
-  }
-  uc_context_save(u, c);
-  size_t size = uc_context_size(u);
-  const uint8_t *p = (const uint8_t *)c;
-  for (size_t i = 0; i + 16 <= size; i += 4) {
-    uint32_t v;
-    uint64_t base;
-    memcpy(&v, p + i, 4);
-    memcpy(&base, p + i + 8, 8);
-    for (int s = 0; s < SEG_N; s++)
-      if (seg_off[s] < 0 && v == sel[s] && base == (uint64_t)sel[s] << 4)
-        seg_off[s] = (long)i;
-  }
-  uc_context_free(c);
-  uc_close(u);
-  for (int s = 0; s < SEG_N; s++)
-    if (seg_off[s] < 0)
-      return -1;
-  return 0;
-}
-
 int gdb_regs_init(uc_engine **scratch)
 {
-  if (calibrate())
+  if (cpu_mode_calibrate())
     return -1;
   return uc_open(UC_ARCH_X86, UC_MODE_64, scratch) == UC_ERR_OK ? 0 : -1;
 }
@@ -141,7 +103,7 @@ int gdb_regs_init(uc_engine **scratch)
 static uint64_t seg_base(const struct vcpu *v, int s)
 {
   uint64_t b;
-  memcpy(&b, (const uint8_t *)v->ctx + seg_off[s] + 8, 8);
+  memcpy(&b, (const uint8_t *)v->ctx + cpu_mode_seg_cache_offset((enum cpu_seg)s) + 8, 8);
   return b;
 }
 

@@ -94,6 +94,37 @@ static void test_guest_write_in_other_engine_invalidates(void **state)
   assert_int_equal(reg_of(m, 0, UC_X86_REG_RAX), 3);
 }
 
+/* The calibrated offsets hold each segment's cache: a 16-bit engine with
+ * distinct selectors shows selector and selector << 4 at every offset,
+ * and the four offsets are distinct. */
+static void test_segment_cache_offsets(void **state)
+{
+  (void)state;
+  static const int ucr[CPU_SEG_N] = { UC_X86_REG_ES, UC_X86_REG_CS, UC_X86_REG_SS, UC_X86_REG_DS };
+  static const uint16_t sel[CPU_SEG_N] = { 0x0a0a, 0x0b0b, 0x0c0c, 0x0d0d };
+  uc_engine *u;
+  uc_context *c;
+  assert_int_equal(uc_open(UC_ARCH_X86, UC_MODE_16, &u), UC_ERR_OK);
+  for (int s = 0; s < CPU_SEG_N; s++)
+    uc_reg_write(u, ucr[s], &sel[s]);
+  assert_int_equal(uc_context_alloc(u, &c), UC_ERR_OK);
+  uc_context_save(u, c);
+  for (int s = 0; s < CPU_SEG_N; s++) {
+    long off = cpu_mode_seg_cache_offset((enum cpu_seg)s);
+    assert_true(off >= 0);
+    for (int t = 0; t < s; t++)
+      assert_int_not_equal(off, cpu_mode_seg_cache_offset((enum cpu_seg)t));
+    uint32_t v;
+    uint64_t base;
+    memcpy(&v, (const uint8_t *)c + off, 4);
+    memcpy(&base, (const uint8_t *)c + off + 8, 8);
+    assert_int_equal(v, sel[s]);
+    assert_int_equal(base, (uint64_t)sel[s] << 4);
+  }
+  uc_context_free(c);
+  uc_close(u);
+}
+
 /* CS.base above 1 MiB in 16-bit code (an SMI entry at a relocated
  * SMBASE): reached through the trampoline; CS-relative data works. */
 static void test_real_mode_cs_base_above_1mib(void **state)
@@ -144,6 +175,7 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_stale_translation_without_invalidation),
+    cmocka_unit_test(test_segment_cache_offsets),
     cmocka_unit_test_setup_teardown(test_harness_write_invalidates, setup, fixture_teardown),
     cmocka_unit_test_setup_teardown(test_guest_write_in_other_engine_invalidates, setup, fixture_teardown),
     cmocka_unit_test_setup_teardown(test_real_mode_cs_base_above_1mib, setup, fixture_teardown),
