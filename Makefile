@@ -71,13 +71,17 @@ unit: $(UNIT_BINS)
 SCENARIOS ?= scenarios
 
 # The tests: cmocka unit tests of every model, then the scenarios through
-# the real firmware; the last line is "N passed, N failed".
+# the real firmware, then the matrix on qemu-system-x86_64 and -i386; the
+# last line is "N passed, N failed".
 check: $(BUILD)/smmhp $(UNIT_BINS) firmware fuzz-smoke
 	@rel="$${MATRIX_RELEASE:-$$(cat $(EDK2)/.smmhp-release 2>/dev/null)}"; \
 	python3 tests/check.py $(UNIT_BINS) -- --smmhp $(BUILD)/smmhp --logs $(BUILD)/scenario-logs $(SCENARIOS) \
 	  $$( [ -n "$$rel" ] && echo -- $(BUILD)/smmhp matrix --release "$$rel" --fw $(FW_ELF) \
 	      --fw-nosmm $(FW_DIR)/smmhp-fw-nosmm.elf --os $(OS_ELF) --junit $(BUILD)/matrix-$$rel.xml \
-	      --logs $(BUILD)/matrix-logs/$$rel )
+	      --logs $(BUILD)/matrix-logs/$$rel \
+	      -- $(BUILD)/smmhp matrix --release "$$rel" --machine i386 --fw $(FW_ELF) \
+	      --fw-nosmm $(FW_DIR)/smmhp-fw-nosmm.elf --os $(OS_ELF) --junit $(BUILD)/matrix-$$rel-i386.xml \
+	      --logs $(BUILD)/matrix-logs/$$rel-i386 )
 
 scenarios: $(BUILD)/smmhp firmware
 	@python3 tests/run_scenarios.py --smmhp $(BUILD)/smmhp --logs $(BUILD)/scenario-logs $(SCENARIOS)
@@ -89,11 +93,13 @@ run: $(BUILD)/smmhp firmware
 # The 16-case matrix on the firmware of $(EDK2) (docs/matrix.md); the
 # release's expectations come from scenarios/matrix/expect-<version>.cfg,
 # the version from the fetched tree (set MATRIX_RELEASE for your own tree).
+# MACHINE=i386 runs every case on the qemu-system-i386 platform.
 matrix: $(BUILD)/smmhp firmware
 	@rel="$${MATRIX_RELEASE:-$$(cat $(EDK2)/.smmhp-release 2>/dev/null)}"; \
 	if [ -z "$$rel" ]; then echo "matrix: unknown edk2 release of $(EDK2); set MATRIX_RELEASE=<version> (scenarios/matrix/expect-<version>.cfg)" >&2; exit 2; fi; \
 	$(BUILD)/smmhp matrix --release "$$rel" --fw $(FW_ELF) --fw-nosmm $(FW_DIR)/smmhp-fw-nosmm.elf \
-	  --os $(OS_ELF) --junit $(BUILD)/matrix-$$rel.xml --logs $(BUILD)/matrix-logs/$$rel
+	  --os $(OS_ELF) $(if $(MACHINE),--machine $(MACHINE)) --junit $(BUILD)/matrix-$$rel$(if $(MACHINE),-$(MACHINE)).xml \
+	  --logs $(BUILD)/matrix-logs/$$rel$(if $(MACHINE),-$(MACHINE))
 
 # Firmware line coverage of every scenario and of the matrix, merged and
 # rendered into $(BUILD)/coverage/index.html (docs/coverage.md).

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # `make matrix-all`: the 16-case matrix on every edk2 release Debian
-# serves (one suite each). A release the configured mirror does not serve
+# serves (one suite each), on each platform of MATRIX_MACHINES. A release the configured mirror does not serve
 # is listed as unavailable, never as passed; test it with EDK2=/path.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 build=${BUILD:-build}
 suites=${MATRIX_SUITES:-bullseye bookworm trixie sid}
+machines=${MATRIX_MACHINES:-x86_64 i386}
 status=0
 summary=()
 for suite in $suites; do
@@ -21,13 +22,16 @@ for suite in $suites; do
     continue
   fi
   release=$(cat "$tree/edk2/.smmhp-release")
-  echo "=== $suite: edk2 $release"
-  if ! make --no-print-directory matrix EDK2="$tree/edk2" FW_DIR="$build/fw-$release" MATRIX_RELEASE="$release"; then
-    summary+=("$suite: edk2 $release FAILED")
-    status=1
-  else
-    summary+=("$suite: edk2 $release as expected")
-  fi
+  for machine in $machines; do
+    echo "=== $suite: edk2 $release on qemu-system-$machine"
+    if ! make --no-print-directory matrix EDK2="$tree/edk2" FW_DIR="$build/fw-$release" MATRIX_RELEASE="$release" \
+        MACHINE="$machine"; then
+      summary+=("$suite: edk2 $release, qemu-system-$machine FAILED")
+      status=1
+    else
+      summary+=("$suite: edk2 $release, qemu-system-$machine as expected")
+    fi
+  done
 done
 echo "=== matrix-all"
 printf '%s\n' "${summary[@]}"

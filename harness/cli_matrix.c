@@ -24,12 +24,15 @@ struct matrix_opts {
   const char *coverage;  /* --coverage FILE.info: one tracefile for all cases */
   struct coverage *cov;
   char fw[PATH_MAX], fw_nosmm[PATH_MAX], os[PATH_MAX];
+  int machine; /* --machine: -1 as each case says, else 1 for i386, 0 for x86_64 */
 };
 
 static void usage(FILE *f)
 {
   fprintf(f, "usage: smmhp matrix --release VERSION [--cases DIR] [--expect FILE] [--junit FILE]\n"
              "                    [--logs DIR] [--fw ELF] [--fw-nosmm ELF] [--os ELF] [--coverage FILE.info]\n"
+             "                    [--machine x86_64|i386]\n"
+             "  --machine M: every case on qemu-system-M (i386: the 32-bit save-state map)\n"
              "  defaults: --cases scenarios/matrix/cases, --expect scenarios/matrix/expect-VERSION.cfg,\n"
              "            images beside smmhp (fw/smmhp-fw.elf, fw/smmhp-fw-nosmm.elf, os/smmhp-os.elf)\n");
 }
@@ -38,6 +41,7 @@ static int parse(int argc, char **argv, struct matrix_opts *o, char *expect_buf,
 {
   memset(o, 0, sizeof *o);
   o->cases = "scenarios/matrix/cases";
+  o->machine = -1;
   path_beside_self(o->fw, sizeof o->fw, "fw/smmhp-fw.elf");
   path_beside_self(o->fw_nosmm, sizeof o->fw_nosmm, "fw/smmhp-fw-nosmm.elf");
   path_beside_self(o->os, sizeof o->os, "os/smmhp-os.elf");
@@ -63,7 +67,12 @@ static int parse(int argc, char **argv, struct matrix_opts *o, char *expect_buf,
     else if (!strcmp(a, "--fw")) snprintf(o->fw, sizeof o->fw, "%s", v);
     else if (!strcmp(a, "--fw-nosmm")) snprintf(o->fw_nosmm, sizeof o->fw_nosmm, "%s", v);
     else if (!strcmp(a, "--os")) snprintf(o->os, sizeof o->os, "%s", v);
-    else {
+    else if (!strcmp(a, "--machine")) {
+      if ((o->machine = machine_platform_parse(v)) < 0) {
+        fprintf(stderr, "smmhp: matrix: --machine: unknown platform '%s' (want x86_64 or i386)\n", v);
+        return 2;
+      }
+    } else {
       fprintf(stderr, "smmhp: matrix: unknown option '%s'\n", a);
       usage(stderr);
       return 2;
@@ -140,6 +149,8 @@ static void run_case(const struct matrix_opts *o, struct matrix *mx, struct matr
     scenario_free(&s);
     return;
   }
+  if (o->machine >= 0)
+    s.machine.i386 = o->machine == 1;
   mc->expected = scenario_verdict_name(s.verdict);
   const char *fw = s.machine.smm ? o->fw : o->fw_nosmm;
   struct machine *m = NULL;
@@ -195,7 +206,7 @@ int cmd_matrix(int argc, char **argv)
 
   if (rc)
     return rc;
-  if (matrix_load(&mx, o.cases, o.expect, o.release, err, sizeof err)) {
+  if (matrix_load(&mx, o.cases, o.expect, o.release, o.machine == 1 ? "i386" : "x86_64", err, sizeof err)) {
     fprintf(stderr, "%s\n", err);
     matrix_free(&mx);
     return 2;
@@ -211,7 +222,8 @@ int cmd_matrix(int argc, char **argv)
     snprintf(logdir + n, sizeof logdir - n, "/%s", o.release);
   }
   mkdirs(logdir);
-  printf("matrix: edk2 %s, %zu cases, expectations %s, logs %s/\n", o.release, mx.ncases, o.expect, logdir);
+  printf("matrix: edk2 %s, %zu cases, expectations %s, logs %s/%s\n", o.release, mx.ncases, o.expect, logdir,
+         o.machine < 0 ? "" : o.machine ? ", platform qemu-system-i386" : ", platform qemu-system-x86_64");
   o.cov = o.coverage ? coverage_new() : NULL;
   for (size_t i = 0; i < mx.ncases; i++)
     run_case(&o, &mx, &mx.c[i], logdir);

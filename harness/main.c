@@ -31,6 +31,7 @@ struct options {
   bool trace_given;
   const char *gdb;           /* --gdb [HOST]:PORT */
   bool gdb_wait;             /* --gdb-wait */
+  int machine;               /* --machine: -1 as the scenario says, 0 x86_64, 1 i386 */
 };
 
 static void usage(FILE *f)
@@ -56,6 +57,8 @@ static void usage(FILE *f)
           "  --runs N          bench: repetitions (default 20)\n"
           "  --gdb :PORT       run: serve gdb on 127.0.0.1:PORT (0: any free port) (docs/gdb.md)\n"
           "  --gdb-wait        run: wait for gdb and stop before the first guest instruction\n"
+          "  --machine M       platform qemu-system-M, M = x86_64 or i386 (overrides the\n"
+          "                    scenario's `machine ... arch=`; i386: 32-bit save-state map)\n"
           "exit status: 0 expectations met, 1 not met, 2 bad input, 3 internal error\n");
 }
 
@@ -78,11 +81,12 @@ static int parse_u64(const char *s, uint64_t *v)
 static int parse_options(const char *cmd, int argc, char **argv, struct options *o)
 {
   static const char *const with_value[] = { "--seed", "--fw", "--fw-nosmm", "--os", "--log", "--trace-file", "--runs", "--coverage",
-                                            "--trace", "--trace-cpu", "--trace-range", "--gdb" };
+                                            "--trace", "--trace-cpu", "--trace-range", "--gdb", "--machine" };
   char msg[160];
 
   memset(o, 0, sizeof *o);
   o->runs = 20;
+  o->machine = -1;
   o->trace = trace_config_none();
   path_beside_self(o->fw, sizeof o->fw, "fw/smmhp-fw.elf");
   path_beside_self(o->fw_nosmm, sizeof o->fw_nosmm, "fw/smmhp-fw-nosmm.elf");
@@ -140,6 +144,11 @@ static int parse_options(const char *cmd, int argc, char **argv, struct options 
       }
     } else if (!strcmp(a, "--gdb")) {
       o->gdb = argv[++i];
+    } else if (!strcmp(a, "--machine")) {
+      if ((o->machine = machine_platform_parse(argv[++i])) < 0) {
+        fprintf(stderr, "smmhp: %s: --machine: unknown platform '%s' (want x86_64 or i386)\n", cmd, argv[i]);
+        return 2;
+      }
     } else if (!strcmp(a, "--gdb-wait")) {
       o->gdb_wait = true;
     } else if (!strcmp(a, "--quiet")) {
@@ -205,6 +214,8 @@ static int load_scenario(const struct options *o, struct scenario *s)
     fprintf(stderr, "%s\n", err.text);
     return 2;
   }
+  if (o->machine >= 0)
+    s->machine.i386 = o->machine == 1;
   const char *fw = fw_for(o, s);
   if (access(fw, R_OK) || access(o->os, R_OK)) {
     fprintf(stderr, "smmhp: missing firmware image: %s (build it with `make firmware`, or pass --fw/--os)\n",

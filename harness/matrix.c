@@ -84,8 +84,9 @@ static int open_case(struct matrix *mx, struct matrix_case *mc, const char *case
 }
 
 int matrix_load(struct matrix *mx, const char *cases_dir, const char *expect_path, const char *release,
-                char *err, size_t errlen)
+                const char *platform, char *err, size_t errlen)
 {
+  bool skipping = false; /* inside a section for another platform */
   FILE *f = fopen(expect_path, "r");
   char buf[1024];
   int line = 0;
@@ -107,28 +108,64 @@ int matrix_load(struct matrix *mx, const char *cases_dir, const char *expect_pat
     } else if (*s == '[') {
       char *end = strchr(s, ']');
       if (!end || end[1]) {
-        snprintf(err, errlen, "%s:%d: bad section header (want [op/sev/boot/smm])", expect_path, line);
+        snprintf(err, errlen, "%s:%d: bad section header (want [op/sev/boot/smm] or [op/sev/boot/smm machine=M])",
+                 expect_path, line);
         goto fail;
       }
       *end = '\0';
+      /* [name machine=M]: replaces [name]'s expectations on platform M */
+      char *qual = strchr(s, ' ');
+      if (qual) {
+        *qual++ = '\0';
+        qual = trim(qual);
+        if (strncmp(qual, "machine=", 8) || (strcmp(qual + 8, "x86_64") && strcmp(qual + 8, "i386"))) {
+          snprintf(err, errlen, "%s:%d: bad section qualifier '%s' (want machine=x86_64 or machine=i386)",
+                   expect_path, line, qual);
+          goto fail;
+        }
+      }
       if (!valid_case_name(s + 1)) {
         snprintf(err, errlen, "%s:%d: bad case name '%s'", expect_path, line, s + 1);
         goto fail;
       }
-      for (size_t i = 0; i < mx->ncases; i++) {
-        if (!strcmp(mx->c[i].name, s + 1)) {
-          snprintf(err, errlen, "%s:%d: case '%s' listed twice", expect_path, line, s + 1);
+      struct matrix_case *base = NULL;
+      for (size_t i = 0; i < mx->ncases; i++)
+        if (!strcmp(mx->c[i].name, s + 1))
+          base = &mx->c[i];
+      if (qual) {
+        if (!base) {
+          snprintf(err, errlen, "%s:%d: [%s %s] before its base section [%s]", expect_path, line, s + 1, qual,
+                   s + 1);
           goto fail;
         }
+        cur = NULL; /* skip the section unless it is for this run's platform */
+        if (!strcmp(qual + 8, platform)) {
+          cur = base;
+          free(cur->text);
+          cur->text = NULL;
+          cur->reason[0] = cur->ref[0] = cur->note[0] = '\0';
+          if (open_case(mx, cur, cases_dir, s + 1, line, err, errlen))
+            goto fail;
+          cur->expect_line0 = 0;
+        }
+        skipping = !cur;
+        continue;
+      }
+      if (base) {
+        snprintf(err, errlen, "%s:%d: case '%s' listed twice", expect_path, line, s + 1);
+        goto fail;
       }
       if (mx->ncases == MATRIX_MAX_CASES) {
         snprintf(err, errlen, "%s:%d: more than %d cases", expect_path, line, MATRIX_MAX_CASES);
         goto fail;
       }
+      skipping = false;
       cur = &mx->c[mx->ncases++];
       if (open_case(mx, cur, cases_dir, s + 1, line, err, errlen))
         goto fail;
       cur->expect_line0 = 0;
+    } else if (skipping) {
+      continue;
     } else if (!cur) {
       snprintf(err, errlen, "%s:%d: expectation before the first [case] header", expect_path, line);
       goto fail;

@@ -47,9 +47,11 @@ struct matrix {
 
 /* Load the expectations file and, for every section, the case file
  * cases_dir/<name with '/' as '-'>.scn. Every *.scn in cases_dir must
- * have a section. 0, or -1 with "FILE:LINE: message" in err. */
+ * have a section. A later [name machine=M] section replaces [name]'s
+ * lines when platform is M ("x86_64" or "i386"), and is skipped
+ * otherwise. 0, or -1 with "FILE:LINE: message" in err. */
 int matrix_load(struct matrix *mx, const char *cases_dir, const char *expect_path, const char *release,
-                char *err, size_t errlen);
+                const char *platform, char *err, size_t errlen);
 void matrix_free(struct matrix *mx);
 
 /* Map a parse error line of a composed case back to its own file. */

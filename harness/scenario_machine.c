@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "dev_smi_features.h"
@@ -73,4 +74,13 @@ void path_beside_self(char *out, size_t len, const char *rel)
   }
   self[n] = '\0';
   snprintf(out, len, "%s/%s", dirname(self), rel);
+}
+
+int machine_platform_parse(const char *name)
+{
+  if (!strcmp(name, "x86_64"))
+    return 0;
+  if (!strcmp(name, "i386"))
+    return 1;
+  return -1;
 }

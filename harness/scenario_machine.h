@@ -20,6 +20,10 @@ int scenario_machine_new_traced(const struct scenario *s, const char *fw, const 
                                 char *err, size_t errlen);
 void scenario_machine_free(struct machine *m);
 
+/* The --machine option's platform names, as the scenario's `arch=`:
+ * 0 "x86_64" (qemu-system-x86_64), 1 "i386" (qemu-system-i386), -1 other. */
+int machine_platform_parse(const char *name);
+
 /* dir-of-the-smmhp-binary/rel (build/rel when it cannot be read): where
  * the default firmware images live. */
 void path_beside_self(char *out, size_t len, const char *rel);

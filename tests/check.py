@@ -46,19 +46,25 @@ def run_matrix(cmd):
 
 
 def main(argv):
-    """check.py UNITS... -- SCENARIO ARGS... [-- MATRIX COMMAND...]"""
+    """check.py UNITS... -- SCENARIO ARGS... [-- MATRIX COMMAND...]..."""
     if "--" not in argv:
-        print("usage: check.py UNIT_BINARIES... -- SCENARIO_ARGS... [-- MATRIX_COMMAND...]", file=sys.stderr)
+        print("usage: check.py UNIT_BINARIES... -- SCENARIO_ARGS... [-- MATRIX_COMMAND...]...", file=sys.stderr)
         return 2
-    i = argv.index("--")
-    units, rest = argv[:i], argv[i + 1:]
-    matrix = []
-    if "--" in rest:
-        j = rest.index("--")
-        rest, matrix = rest[:j], rest[j + 1:]
+    groups, cur = [], []
+    for a in argv:
+        if a == "--":
+            groups.append(cur)
+            cur = []
+        else:
+            cur.append(a)
+    groups.append(cur)
+    units, rest, matrices = groups[0], groups[1], [g for g in groups[2:] if g]
     p1, f1 = run([sys.executable, "tests/run_unit.py"] + units)
     p2, f2 = run([sys.executable, "tests/run_scenarios.py", "-j", "2"] + rest)
-    p3, f3 = run_matrix(matrix) if matrix else (0, 0)
+    p3 = f3 = 0
+    for cmd in matrices:
+        p, f = run_matrix(cmd)
+        p3, f3 = p3 + p, f3 + f
     # real gdb against `smmhp run --gdb` (tests/gdb/run_gdb_test.py, docs/gdb.md)
     smmhp = rest[rest.index("--smmhp") + 1] if "--smmhp" in rest else "build/smmhp"
     p4, f4 = run([sys.executable, "tests/gdb/run_gdb_test.py", "--smmhp", smmhp])

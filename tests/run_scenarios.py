@@ -18,6 +18,7 @@ what the runner checks, besides the exit status:
   # trace-insn: cpu=1 range=0x38000-0x38100 must-see=LABEL
                               with `--trace insn` limited to that vCPU and
                               range, some traced instruction is at LABEL
+  # options: --machine i386   extra `smmhp run` options for every run
 
 All output of a scenario's runs goes to LOGS/NAME.log. With --coverage DIR
 every run also writes its firmware line coverage to DIR/NAME[-K].info
@@ -27,6 +28,7 @@ and the exit status is 1 if any scenario failed, 2 for bad usage.
 """
 
 import argparse
+import shlex
 import concurrent.futures
 import glob
 import os
@@ -48,7 +50,8 @@ class BadScenario(Exception):
 
 def read_header(path):
     """Directives from the leading comment block of a scenario."""
-    header = {"expect-exit": 0, "determinism": [], "interleaving": [], "sweep": None, "trace-insn": None}
+    header = {"expect-exit": 0, "determinism": [], "interleaving": [], "sweep": None, "trace-insn": None,
+              "options": []}
     with open(path, encoding="utf-8", errors="replace") as f:
         for lineno, line in enumerate(f, 1):
             stripped = line.strip()
@@ -64,6 +67,8 @@ def read_header(path):
                 if not value.isdigit():
                     raise BadScenario(f"{path}:{lineno}: expect-exit needs a number")
                 header[key] = int(value)
+            elif key == "options":
+                header[key] = shlex.split(value)
             elif key == "trace-insn":
                 ti = TRACE_RE.match(value)
                 if not ti:
@@ -145,7 +150,7 @@ class Scenario:
     def run(self, seed=None, exits=None):
         """One `smmhp run`; returns its output text (None if it did not run).
         exits: the exit statuses allowed (default: the header's expect-exit)."""
-        cmd = [self.args.smmhp, "run", self.path]
+        cmd = [self.args.smmhp, "run", self.path] + self.header["options"]
         if seed is not None:
             cmd += ["--seed", str(seed)]
         if self.args.coverage:
@@ -217,7 +222,7 @@ class Scenario:
         """The instruction trace of one vCPU and address range names LABEL."""
         import tempfile
         with tempfile.NamedTemporaryFile("r", suffix=".trace") as tf:
-            cmd = [self.args.smmhp, "run", self.path, "--quiet", "--trace", "insn", "--trace-cpu", cpu,
+            cmd = [self.args.smmhp, "run", self.path] + self.header["options"] + ["--quiet", "--trace", "insn", "--trace-cpu", cpu,
                    "--trace-range", rng, "--trace-file", tf.name]
             proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=self.args.timeout)
             text = tf.read()
