@@ -140,6 +140,7 @@ bench: $(BUILD)/smmhp firmware
 	t=$$($(BUILD)/smmhp bench scenarios/hotplug/basic.scn --runs 10 --coverage /dev/null | awk '/cpu-time-ms/ { print $$3 }'); \
 	awk -v t=$$t -v t0=$$t0 'BEGIN { printf "  coverage                %.2f ms, ratio %.2f to the bare run\n", t, t / t0 }'
 	@$(BUILD)/smmhp bench scenarios/hotplug/three-boot-cpus.scn --runs 10
+	@BUILD=$(BUILD) ci/bench-scale.sh
 
 # The unit tests, scenarios and matrix again with ASan and UBSan (the
 # harness only; guest images are the same). Not part of `check`: slower.

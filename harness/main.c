@@ -335,7 +335,7 @@ static int cmd_bench(int argc, char **argv)
     return rc;
   }
   double *t = calloc(o.runs, sizeof *t);
-  uint64_t retired = 0, switches = 0, hash = 0;
+  uint64_t retired = 0, switches = 0, hash = 0, smm_entries = 0, relocated = 0;
   for (unsigned i = 0; i < o.runs && !rc; i++) {
     struct machine *m = NULL;
     double t0 = cpu_seconds();
@@ -357,6 +357,11 @@ static int cmd_bench(int argc, char **argv)
       }
       retired = m->retired;
       switches = m->nswitches;
+      smm_entries = relocated = 0;
+      for (unsigned c = 0; c < MACHINE_MAX_CPUS; c++) {
+        smm_entries += m->cpu[c].smm_entries;
+        relocated += m->cpu[c].relocated;
+      }
       if (i && hash != m->trace_hash) {
         fprintf(stderr, "smmhp: bench: trace hash differs between runs (not deterministic)\n");
         rc = 3;
@@ -375,6 +380,11 @@ static int cmd_bench(int argc, char **argv)
     printf("  guest-insns   %" PRIu64 " per run, %.1f M/s of CPU time\n", retired, retired / med / 1e6);
     printf("  switches      %" PRIu64 " per run, %.0f ns each (CPU time / switches)\n", switches,
            med * 1e9 / (double)(switches ? switches : 1));
+    printf("  ns-per-insn   %.1f (CPU time / guest instructions)\n", med * 1e9 / (double)(retired ? retired : 1));
+    printf("  smm-entries   %" PRIu64 " per run, %.0f ns each (CPU time / SMM entries)\n", smm_entries,
+           med * 1e9 / (double)(smm_entries ? smm_entries : 1));
+    printf("  relocated     %" PRIu64 " CPUs, %.3f ms each (CPU time / relocated CPUs)\n", relocated,
+           med * 1e3 / (double)(relocated ? relocated : 1));
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("  peak-rss-mib  %.1f\n", ru.ru_maxrss / 1024.0);
