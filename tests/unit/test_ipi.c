@@ -600,6 +600,43 @@ static void test_x2apic_icr_msr_sends_ipi(void **state)
   assert_int_equal(pending_mask(m), 0x0);
 }
 
+/* APIC IDs above 255 (x2APIC topologies): an x2APIC ICR write reaches
+ * ID 300 by its full 32-bit destination, while an xAPIC ICR carries only
+ * bits 31:24 (SDM 10.6.1), so ID 300 cannot be named there: destination
+ * 0x2C reaches the CPU whose ID is 44 (= 300 & 0xFF), not ID 300. CPUID
+ * leaf 0xB reports the 32-bit ID, leaf 1 only its low 8 bits (SDM vol. 2
+ * CPUID; QEMU cpu_x86_cpuid). */
+static void test_apic_ids_above_255(void **state)
+{
+  struct machine *m = machine_of(state);
+  static const uint8_t code[] = {
+    0xBB, 0x00, 0x00, 0xE0, 0xFE,                               /* mov ebx, 0xFEE00000 */
+    0xC7, 0x83, 0x10, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2C, /* mov dword [rbx+0x310], 0x2C000000 */
+    0xC7, 0x83, 0x00, 0x03, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, /* mov dword [rbx+0x300], 0x200 (SMI) */
+    0xF4,                                                       /* hlt */
+  };
+  uint64_t r[4];
+  plug_all4(m);
+  m->cpu[2].apic_id = 300;
+  m->cpu[3].apic_id = 44;
+  m->cpu[0].x2apic = true;
+  size_t e0 = m->nevents;
+  assert_true(msr_write(m, &m->cpu[0], 0x830, ((uint64_t)300 << 32) | ICR_SMI));
+  assert_int_equal(pending_mask(m), 0x4);
+  assert_true(ev_find(m, e0, "ipi kind=smi src=0 dst=300 action=pending_wait_for_sipi") >= 0);
+  m->cpu[2].smi_pending = false;
+
+  machine_phys_write(m, CODE_ADDR, code, sizeof code);
+  start_flat(m, 1, VIEW_NORMAL, CODE_ADDR);
+  assert_int_equal(machine_run(m, cpu_halted, (void *)1, 100000), RUN_DONE);
+  assert_int_equal(pending_mask(m), 0x8);
+
+  cpuid_emulate(m, &m->cpu[2], 0xB, 0, r);
+  assert_int_equal(r[3], 300);
+  cpuid_emulate(m, &m->cpu[2], 1, 0, r);
+  assert_int_equal(r[1] >> 24, 300 & 0xFF);
+}
+
 int main(void)
 {
 #define K(fn) cmocka_unit_test_setup_teardown(fn, setup_kvm, fixture_teardown)
@@ -626,6 +663,7 @@ int main(void)
     K(test_cpuid_apic_id_per_vcpu),
     K(test_apic_base_msr),
     K(test_x2apic_icr_msr_sends_ipi),
+    K(test_apic_ids_above_255),
   };
   return cmocka_run_group_tests_name("ipi", tests, NULL, NULL);
 }
