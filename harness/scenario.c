@@ -425,9 +425,17 @@ static int place(struct parser *p, struct scenario_step *st, uint64_t num2,
     s->machine.core_rules = (scenario_step_u64(st, "smm_core", 0) == 1 ? 1u : 0u) |
                             (scenario_step_u64(st, "ovmf_sev", 0) == 1 ? 2u : 0u);
     s->machine.i386 = scenario_step_u64(st, "arch", 0) == 1;
-    if (s->machine.apic_stride > 1 && (uint64_t)(s->machine.possible_cpus - 1) * s->machine.apic_stride > 254) {
-      set_error(p, 0, "APIC IDs up to %llu need x2APIC topologies, not modelled yet (keep (possible-1)*apic_stride <= 254)",
-                (unsigned long long)(s->machine.possible_cpus - 1) * s->machine.apic_stride);
+    /* Boot CPUs with APIC IDs >= 0xFF would make the firmware's MpInitLib
+     * switch every CPU to x2APIC (CollectProcessorCount); the platform SMM
+     * core does not model that switch, so such topologies are refused.
+     * Hot-pluggable slots may have any ID: with boot IDs below 0xFF and
+     * at most 255 possible CPUs every release keeps xAPIC mode
+     * (docs/platform-model.md, "APIC IDs above 254"). */
+    if ((uint64_t)(s->machine.boot_cpus - 1) * s->machine.apic_stride >= 0xFF) {
+      set_error(p, 0,
+                "boot CPUs with APIC IDs up to %llu: edk2's MpInitLib would switch them to x2APIC, "
+                "which the platform SMM core does not model (keep (boot-1)*apic_stride < 255)",
+                (unsigned long long)(s->machine.boot_cpus - 1) * s->machine.apic_stride);
       return -1;
     }
     s->machine.line = p->line;

@@ -462,8 +462,10 @@ static void test_err_numbers(void **state)
   check_error(M "os apm value=256\n", "t.scn:2:14: value 256 out of range 0..255");
   check_error(M "os poke addr=0x100000000 byte=1\n",
               "t.scn:2:14: addr 4294967296 out of range 0..4294967295");
-  check_error(M "os online apic=0xffffffff\n",
-              "t.scn:2:16: apic 4294967295 out of range 0..4294967294");
+  /* the OS actor's xAPIC ICR: 8-bit IDs, 0xFF is broadcast */
+  check_error(M "os online apic=0xff\n", "t.scn:2:16: apic 255 out of range 0..254");
+  check_error(M "device_add slot=1 apic=0xffffffff\n",
+              "t.scn:2:24: apic 4294967295 out of range 0..4294967294");
   check_error(M "budget 0\n", "t.scn:2:8: value 0 out of range 1..18446744073709551615");
   check_error(M "seed 18446744073709551616\n",
               "t.scn:2:6: number '18446744073709551616' too large for 'value'");
