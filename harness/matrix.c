@@ -94,6 +94,8 @@ int matrix_load(struct matrix *mx, const char *cases_dir, const char *expect_pat
 
   memset(mx, 0, sizeof *mx);
   snprintf(mx->release, sizeof mx->release, "%s", release);
+  snprintf(mx->label, sizeof mx->label, "%s%s%s", release, strcmp(platform, "x86_64") ? "-" : "",
+           strcmp(platform, "x86_64") ? platform : "");
   snprintf(mx->expect_path, sizeof mx->expect_path, "%s", expect_path);
   if (!f) {
     snprintf(err, errlen, "%s: cannot read the expectations of release %s: %s", expect_path, release,
@@ -263,7 +265,7 @@ void matrix_print_table(const struct matrix *mx, FILE *out)
       fprintf(out, "%-26s   note: %s\n", "", c->note);
     fprintf(out, "%-26s   upstream: %s\n", "", c->upstream[0] ? c->upstream : "not recorded");
   }
-  fprintf(out, "matrix %s: %zu of %zu cases as expected\n", mx->release, passed, mx->ncases);
+  fprintf(out, "matrix %s: %zu of %zu cases as expected\n", mx->label, passed, mx->ncases);
 }
 
 static void xml_escape(FILE *f, const char *s)
@@ -293,12 +295,12 @@ int matrix_write_junit(const struct matrix *mx, const char *path)
   }
   fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
   fprintf(f, "<testsuite name=\"smmhp-matrix-");
-  xml_escape(f, mx->release);
+  xml_escape(f, mx->label);
   fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" time=\"%.3f\">\n", mx->ncases, failures, total);
   for (size_t i = 0; i < mx->ncases; i++) {
     const struct matrix_case *c = &mx->c[i];
     fprintf(f, "  <testcase classname=\"matrix.");
-    xml_escape(f, mx->release);
+    xml_escape(f, mx->label);
     fprintf(f, "\" name=\"");
     xml_escape(f, c->name);
     fprintf(f, "\" time=\"%.3f\">\n", c->seconds);

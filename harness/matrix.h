@@ -40,6 +40,7 @@ struct matrix_case {
 
 struct matrix {
   char release[64];
+  char label[80];           /* release, or release-PLATFORM off qemu-system-x86_64 */
   char expect_path[512];
   size_t ncases;
   struct matrix_case c[MATRIX_MAX_CASES];

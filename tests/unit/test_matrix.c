@@ -66,6 +66,7 @@ static void test_base_section_on_x86_64(void **state)
   assert_int_equal(matrix_load(&mx, cases, expect, "r", "x86_64", err, sizeof err), 0);
   assert_int_equal(mx.ncases, 1);
   assert_string_equal(mx.c[0].reason, "base reason");
+  assert_string_equal(mx.label, "r");
   assert_non_null(strstr(mx.c[0].text, "expect-verdict violation"));
   assert_null(strstr(mx.c[0].text, "expect-verdict hang"));
   matrix_free(&mx);
@@ -79,6 +80,7 @@ static void test_override_replaces_on_i386(void **state)
   assert_int_equal(matrix_load(&mx, cases, expect, "r", "i386", err, sizeof err), 0);
   assert_int_equal(mx.ncases, 1);
   assert_string_equal(mx.c[0].reason, "i386 reason");
+  assert_string_equal(mx.label, "r-i386");
   assert_non_null(strstr(mx.c[0].text, "machine cpus=1/2 smm=on"));
   assert_non_null(strstr(mx.c[0].text, "expect-verdict hang"));
   assert_null(strstr(mx.c[0].text, "expect-verdict violation"));
