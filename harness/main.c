@@ -306,12 +306,14 @@ out:
   return rc;
 }
 
-static double cpu_seconds(void)
+static double clock_seconds(clockid_t id)
 {
   struct timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  clock_gettime(id, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
+
+static double cpu_seconds(void) { return clock_seconds(CLOCK_PROCESS_CPUTIME_ID); }
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -334,11 +336,15 @@ static int cmd_bench(int argc, char **argv)
     scenario_free(&s);
     return rc;
   }
-  double *t = calloc(o.runs, sizeof *t);
+  double *t = calloc(o.runs, sizeof *t), *w = calloc(o.runs, sizeof *w);
+  if (!t || !w) {
+    fprintf(stderr, "smmhp: bench: out of memory\n");
+    rc = 3;
+  }
   uint64_t retired = 0, switches = 0, hash = 0, smm_entries = 0, relocated = 0;
   for (unsigned i = 0; i < o.runs && !rc; i++) {
     struct machine *m = NULL;
-    double t0 = cpu_seconds();
+    double t0 = cpu_seconds(), w0 = clock_seconds(CLOCK_MONOTONIC);
     rc = make_machine(&o, &s, &m);
     /* --coverage: record and write the tracefile each run, as `run` does */
     struct coverage *cov = !rc && o.coverage_path ? coverage_new() : NULL;
@@ -371,12 +377,15 @@ static int cmd_bench(int argc, char **argv)
     scenario_machine_free(m);
     coverage_free(cov);
     t[i] = cpu_seconds() - t0;
+    w[i] = clock_seconds(CLOCK_MONOTONIC) - w0;
   }
   if (!rc) {
     qsort(t, o.runs, sizeof *t, cmp_double);
+    qsort(w, o.runs, sizeof *w, cmp_double);
     double med = t[o.runs / 2];
     printf("bench %s runs=%u trace=0x%x\n", s.name, o.runs, o.trace.groups);
     printf("  cpu-time-ms   median %.2f  min %.2f  max %.2f\n", med * 1e3, t[0] * 1e3, t[o.runs - 1] * 1e3);
+    printf("  wall-time-ms  median %.2f\n", w[o.runs / 2] * 1e3);
     printf("  guest-insns   %" PRIu64 " per run, %.1f M/s of CPU time\n", retired, retired / med / 1e6);
     printf("  switches      %" PRIu64 " per run, %.0f ns each (CPU time / switches)\n", switches,
            med * 1e9 / (double)(switches ? switches : 1));
@@ -390,6 +399,7 @@ static int cmd_bench(int argc, char **argv)
     printf("  peak-rss-mib  %.1f\n", ru.ru_maxrss / 1024.0);
   }
   free(t);
+  free(w);
   close_trace(&o);
   scenario_free(&s);
   return rc;
