@@ -142,7 +142,12 @@ int matrix_load(struct matrix *mx, const char *cases_dir, const char *expect_pat
         }
         cur = NULL; /* skip the section unless it is for this run's platform */
         if (!strcmp(qual + 8, platform)) {
+          if (base->overridden) {
+            snprintf(err, errlen, "%s:%d: [%s %s] listed twice", expect_path, line, s + 1, qual);
+            goto fail;
+          }
           cur = base;
+          cur->overridden = true;
           free(cur->text);
           cur->text = NULL;
           cur->reason[0] = cur->ref[0] = cur->note[0] = '\0';

@@ -28,6 +28,7 @@ struct matrix_case {
   int case_lines;           /* lines of text that came from the case file */
   int expect_line0;         /* first expectation line's line in the expectations file */
   char reason[256], ref[256], note[256];
+  bool overridden;          /* a [name machine=M] section for this run's platform replaced it */
   /* results */
   const char *verdict;
   const char *expected;

@@ -113,6 +113,8 @@ static void test_bad_qualifiers(void **state)
   expect_error("[plug/sev]\nexpect-verdict pass\n[plug/sev cpu=1]\n", "expect.cfg:3: bad section qualifier");
   expect_error("[plug/sev machine=i386]\nexpect-verdict hang\n[plug/sev]\n", "expect.cfg:1: [plug/sev machine=i386] before");
   expect_error("[plug/sev]\n[plug/sev]\n", "expect.cfg:2: case 'plug/sev' listed twice");
+  expect_error("[plug/sev]\n[plug/sev machine=i386]\n[plug/sev machine=i386]\n",
+               "expect.cfg:3: [plug/sev machine=i386] listed twice");
 }
 
 int main(void)
