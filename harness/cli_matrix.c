@@ -90,18 +90,6 @@ static int parse(int argc, char **argv, struct matrix_opts *o, char *expect_buf,
   return 0;
 }
 
-static double cpu_seconds(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void log_line(void *ctx, const char *line)
-{
-  fprintf((FILE *)ctx, "%s\n", line);
-}
-
 /* Which upstream functions the case executed: the hot-plug driver's and
  * the SMI negotiation's by name, upstream library functions counted. */
 static void collect_upstream(struct matrix_case *mc, const struct machine *m)
@@ -167,7 +155,7 @@ static void run_case(const struct matrix_opts *o, struct matrix *mx, struct matr
     if (o->cov)
       coverage_attach(o->cov, m);
     FILE *log = fopen(path, "w");
-    m->log = log ? log_line : NULL;
+    m->log = log ? log_line_to_file : NULL;
     m->log_ctx = log;
     struct runner r = { .s = &s, .m = m, .out = log };
     mc->exit_code = runner_execute(&r);
@@ -206,7 +194,7 @@ int cmd_matrix(int argc, char **argv)
 
   if (rc)
     return rc;
-  if (matrix_load(&mx, o.cases, o.expect, o.release, o.machine == 1 ? "i386" : "x86_64", err, sizeof err)) {
+  if (matrix_load(&mx, o.cases, o.expect, o.release, machine_platform_name(o.machine == 1), err, sizeof err)) {
     fprintf(stderr, "%s\n", err);
     matrix_free(&mx);
     return 2;
@@ -222,8 +210,8 @@ int cmd_matrix(int argc, char **argv)
     snprintf(logdir + n, sizeof logdir - n, "/%s", o.release);
   }
   mkdirs(logdir);
-  printf("matrix: edk2 %s, %zu cases, expectations %s, logs %s/%s\n", o.release, mx.ncases, o.expect, logdir,
-         o.machine < 0 ? "" : o.machine ? ", platform qemu-system-i386" : ", platform qemu-system-x86_64");
+  printf("matrix: edk2 %s, %zu cases, expectations %s, logs %s/%s%s\n", o.release, mx.ncases, o.expect, logdir,
+         o.machine < 0 ? "" : ", platform qemu-system-", o.machine < 0 ? "" : machine_platform_name(o.machine == 1));
   o.cov = o.coverage ? coverage_new() : NULL;
   for (size_t i = 0; i < mx.ncases; i++)
     run_case(&o, &mx, &mx.c[i], logdir);

@@ -18,7 +18,6 @@
 #define EFER_MSR 0xC0000080u
 
 enum rk { RK_UC, RK_PC, RK_ZERO, RK_SEGBASE, RK_SMM, RK_SMBASE, RK_IP, RK_EFER, RK_SEL };
-enum seg { SEG_ES = CPU_SEG_ES, SEG_CS = CPU_SEG_CS, SEG_SS = CPU_SEG_SS, SEG_DS = CPU_SEG_DS };
 
 struct reg {
   const char *name;
@@ -51,8 +50,8 @@ static const struct reg regs[] = {
   X(0), X(1), X(2), X(3), X(4), X(5), X(6), X(7), X(8), X(9), X(10), X(11), X(12), X(13), X(14), X(15),
   { "mxcsr", 32, "int", RK_UC, UC_X86_REG_MXCSR, 1 },
   { "fs_base", 64, "int64", RK_UC, UC_X86_REG_FS_BASE, 2 }, { "gs_base", 64, "int64", RK_UC, UC_X86_REG_GS_BASE, 2 },
-  { "es_base", 64, "int64", RK_SEGBASE, SEG_ES, 3 }, { "cs_base", 64, "int64", RK_SEGBASE, SEG_CS, 3 },
-  { "ss_base", 64, "int64", RK_SEGBASE, SEG_SS, 3 }, { "ds_base", 64, "int64", RK_SEGBASE, SEG_DS, 3 },
+  { "es_base", 64, "int64", RK_SEGBASE, CPU_SEG_ES, 3 }, { "cs_base", 64, "int64", RK_SEGBASE, CPU_SEG_CS, 3 },
+  { "ss_base", 64, "int64", RK_SEGBASE, CPU_SEG_SS, 3 }, { "ds_base", 64, "int64", RK_SEGBASE, CPU_SEG_DS, 3 },
   { "cr0", 64, "int64", RK_UC, UC_X86_REG_CR0, 3 }, { "cr2", 64, "int64", RK_UC, UC_X86_REG_CR2, 3 },
   { "cr3", 64, "int64", RK_UC, UC_X86_REG_CR3, 3 }, { "cr4", 64, "int64", RK_UC, UC_X86_REG_CR4, 3 },
   { "efer", 64, "int64", RK_EFER, 0, 3 },

@@ -62,11 +62,6 @@ static void usage(FILE *f)
           "exit status: 0 expectations met, 1 not met, 2 bad input, 3 internal error\n");
 }
 
-static void log_line(void *ctx, const char *line)
-{
-  fprintf((FILE *)ctx, "%s\n", line);
-}
-
 static int parse_u64(const char *s, uint64_t *v)
 {
   char *end;
@@ -277,7 +272,7 @@ static int cmd_run(int argc, char **argv)
       rc = 2;
       goto out;
     }
-    m->log = log_line;
+    m->log = log_line_to_file;
     m->log_ctx = logf;
   }
   if (o.gdb && (rc = open_gdb(&o, m)))
@@ -305,15 +300,6 @@ out:
   scenario_free(&s);
   return rc;
 }
-
-static double clock_seconds(clockid_t id)
-{
-  struct timespec ts;
-  clock_gettime(id, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static double cpu_seconds(void) { return clock_seconds(CLOCK_PROCESS_CPUTIME_ID); }
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -364,7 +350,7 @@ static int cmd_bench(int argc, char **argv)
       retired = m->retired;
       switches = m->nswitches;
       smm_entries = relocated = 0;
-      for (unsigned c = 0; c < MACHINE_MAX_CPUS; c++) {
+      for (unsigned c = 0; c < m->ncpus; c++) {
         smm_entries += m->cpu[c].smm_entries;
         relocated += m->cpu[c].relocated;
       }

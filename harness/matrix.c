@@ -94,8 +94,10 @@ int matrix_load(struct matrix *mx, const char *cases_dir, const char *expect_pat
 
   memset(mx, 0, sizeof *mx);
   snprintf(mx->release, sizeof mx->release, "%s", release);
-  snprintf(mx->label, sizeof mx->label, "%s%s%s", release, strcmp(platform, "x86_64") ? "-" : "",
-           strcmp(platform, "x86_64") ? platform : "");
+  if (strcmp(platform, "x86_64"))
+    snprintf(mx->label, sizeof mx->label, "%s-%s", release, platform);
+  else
+    snprintf(mx->label, sizeof mx->label, "%s", release);
   snprintf(mx->expect_path, sizeof mx->expect_path, "%s", expect_path);
   if (!f) {
     snprintf(err, errlen, "%s: cannot read the expectations of release %s: %s", expect_path, release,

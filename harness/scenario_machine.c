@@ -84,3 +84,25 @@ int machine_platform_parse(const char *name)
     return 1;
   return -1;
 }
+
+const char *machine_platform_name(bool i386)
+{
+  return i386 ? "i386" : "x86_64";
+}
+
+void log_line_to_file(void *ctx, const char *line)
+{
+  fprintf((FILE *)ctx, "%s\n", line);
+}
+
+double clock_seconds(clockid_t id)
+{
+  struct timespec ts;
+  clock_gettime(id, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+double cpu_seconds(void)
+{
+  return clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
+}

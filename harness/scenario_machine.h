@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "machine.h"
 #include "scenario.h"
@@ -23,6 +24,15 @@ void scenario_machine_free(struct machine *m);
 /* The --machine option's platform names, as the scenario's `arch=`:
  * 0 "x86_64" (qemu-system-x86_64), 1 "i386" (qemu-system-i386), -1 other. */
 int machine_platform_parse(const char *name);
+/* ... and back: "i386" when i386, else "x86_64". */
+const char *machine_platform_name(bool i386);
+
+/* A machine log hook writing each line to the FILE * in ctx. */
+void log_line_to_file(void *ctx, const char *line);
+/* clock_gettime(id) in seconds (CPU time or wall time of the commands). */
+double clock_seconds(clockid_t id);
+/* This process's CPU time in seconds. */
+double cpu_seconds(void);
 
 /* dir-of-the-smmhp-binary/rel (build/rel when it cannot be read): where
  * the default firmware images live. */
