@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scenario_machine.h"
+
 static char *read_text(const char *path, int *lines)
 {
   FILE *f = fopen(path, "rb");
@@ -122,7 +124,7 @@ int matrix_load(struct matrix *mx, const char *cases_dir, const char *expect_pat
       if (qual) {
         *qual++ = '\0';
         qual = trim(qual);
-        if (strncmp(qual, "machine=", 8) || (strcmp(qual + 8, "x86_64") && strcmp(qual + 8, "i386"))) {
+        if (strncmp(qual, "machine=", 8) || machine_platform_parse(qual + 8) < 0) {
           snprintf(err, errlen, "%s:%d: bad section qualifier '%s' (want machine=x86_64 or machine=i386)",
                    expect_path, line, qual);
           goto fail;

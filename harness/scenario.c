@@ -179,13 +179,17 @@ static int convert(struct parser *p, const struct scn_arg_spec *as, const struct
       return -1;
     }
     if (n < 1 || n > SCENARIO_MAX_CPUS) {
-      /* q35 on the reference QEMU 7.2 takes up to 288; beyond 256 the
-       * harness's own xAPIC-only model is the limit, so say which */
+      /* q35 on the reference QEMU 7.2 takes up to 288; beyond
+       * SCENARIO_MAX_CPUS the harness's own xAPIC-only model is the
+       * limit, so say whose limit it is */
+      const char *why = "";
+      if (n > 288)
+        why = " (QEMU 7.2's q35 itself refuses more than 288)";
+      else if (n > SCENARIO_MAX_CPUS)
+        why = " (QEMU 7.2's q35 takes up to 288, but more than 256 needs x2APIC-mode firmware, "
+              "which smmhp does not model)";
       set_error(p, t->vcol, "possible CPUs %llu out of range 1..%d%s", (unsigned long long)n, SCENARIO_MAX_CPUS,
-                n > SCENARIO_MAX_CPUS && n <= 288
-                    ? " (QEMU 7.2's q35 takes up to 288, but more than 256 needs x2APIC-mode firmware, "
-                      "which smmhp does not model)"
-                    : n > 288 ? " (QEMU 7.2's q35 itself refuses more than 288)" : "");
+                why);
       return -1;
     }
     if (b < 1 || b > n) {
