@@ -73,9 +73,10 @@ SCENARIOS ?= scenarios
 # The tests: cmocka unit tests of every model, then the scenarios through
 # the real firmware, then the matrix on qemu-system-x86_64 and -i386; the
 # last line is "N passed, N failed".
-check: $(BUILD)/smmhp $(UNIT_BINS) firmware fuzz-smoke
+check: $(BUILD)/smmhp $(UNIT_BINS) firmware release-firmware fuzz-smoke
 	@rel="$${MATRIX_RELEASE:-$$(cat $(EDK2)/.smmhp-release 2>/dev/null)}"; \
-	python3 tests/check.py $(UNIT_BINS) -- --smmhp $(BUILD)/smmhp --logs $(BUILD)/scenario-logs $(SCENARIOS) \
+	python3 tests/check.py $(UNIT_BINS) -- --smmhp $(BUILD)/smmhp --logs $(BUILD)/scenario-logs \
+	  $(RELEASE_FW_ARGS) $$( [ -n "$$rel" ] && echo --release-fw "$$rel=$(FW_ELF)") $(SCENARIOS) \
 	  $$( [ -n "$$rel" ] && echo -- $(BUILD)/smmhp matrix --release "$$rel" --fw $(FW_ELF) \
 	      --fw-nosmm $(FW_DIR)/smmhp-fw-nosmm.elf --os $(OS_ELF) --junit $(BUILD)/matrix-$$rel.xml \
 	      --logs $(BUILD)/matrix-logs/$$rel \
@@ -83,8 +84,26 @@ check: $(BUILD)/smmhp $(UNIT_BINS) firmware fuzz-smoke
 	      --fw-nosmm $(FW_DIR)/smmhp-fw-nosmm.elf --os $(OS_ELF) --junit $(BUILD)/matrix-$$rel-i386.xml \
 	      --logs $(BUILD)/matrix-logs/$$rel-i386 )
 
-scenarios: $(BUILD)/smmhp firmware
-	@python3 tests/run_scenarios.py --smmhp $(BUILD)/smmhp --logs $(BUILD)/scenario-logs $(SCENARIOS)
+scenarios: $(BUILD)/smmhp firmware release-firmware
+	@rel="$$(cat $(EDK2)/.smmhp-release 2>/dev/null)"; \
+	python3 tests/run_scenarios.py --smmhp $(BUILD)/smmhp --logs $(BUILD)/scenario-logs \
+	  $(RELEASE_FW_ARGS) $$( [ -n "$$rel" ] && echo --release-fw "$$rel=$(FW_ELF)") $(SCENARIOS)
+
+# Firmware of the further edk2 releases that scenarios with a `# release:`
+# header need (build/fw-VERSION), fetched like the default tree. A suite
+# the mirror does not serve is reported; its scenarios then fail saying
+# which firmware is missing.
+RELEASE_SUITES ?= trixie
+RELEASE_FW_ARGS = $(foreach s,$(RELEASE_SUITES),$(shell r=$$(cat $(BUILD)/edk2-$(s)/edk2/.smmhp-release 2>/dev/null) && \
+                    echo --release-fw $$r=$(BUILD)/fw-$$r/smmhp-fw.elf))
+.PHONY: release-firmware
+release-firmware: | $(BUILD)/.deps
+	@for suite in $(RELEASE_SUITES); do \
+	  ci/fetch-edk2.sh $(BUILD)/edk2-$$suite $$suite >$(BUILD)/fetch-$$suite.log 2>&1; rc=$$?; \
+	  if [ $$rc -ne 0 ]; then echo "release-firmware: edk2 of $$suite unavailable (see $(BUILD)/fetch-$$suite.log)" >&2; continue; fi; \
+	  rel=$$(cat $(BUILD)/edk2-$$suite/edk2/.smmhp-release); \
+	  $(MAKE) --no-print-directory firmware-elf EDK2=$(BUILD)/edk2-$$suite/edk2 FW_DIR=$(BUILD)/fw-$$rel || exit 1; \
+	done
 
 # The main job (until the 16-case matrix exists): the first scenario.
 run: $(BUILD)/smmhp firmware

@@ -63,7 +63,12 @@ FW_CFLAGS   := -O2 -g -ffreestanding -fno-stack-protector -fshort-wchar \
 FW_UP_CFLAGS  := $(FW_CFLAGS) -Wall -Wno-array-bounds -Wno-address \
                  -Wno-unused-but-set-variable -Wno-maybe-uninitialized \
                  -Wno-stringop-overflow
-FW_OWN_CFLAGS := $(FW_CFLAGS) -std=c11 -Wall -Wextra -Werror
+# Does the tree's PlatformInitLib put the BSP into x2APIC mode above 255
+# possible CPUs (2025.02 does, 2022.11 and 2020.11 do not)? The boot code
+# follows the tree it is built for (firmware/core/cpu_count.c).
+FW_X2APIC_ABOVE_255 := $(if $(shell grep -s -l 'MaxCpuCount > 255' $(EDK2)/OvmfPkg/Library/PlatformInitLib/Platform.c),1,0)
+FW_OWN_CFLAGS := $(FW_CFLAGS) -std=c11 -Wall -Wextra -Werror \
+                 -DSMMHP_PLATFORM_X2APIC_ABOVE_255=$(FW_X2APIC_ABOVE_255)
 FW_NASMFLAGS  := -f elf64 -g -F dwarf '-DASM_PFX(x)=x' \
                  $(addprefix -I$(EDK2)/,$(addsuffix /,$(FW_EDK2_INC))) -Iinclude/
 # Upstream NASM goes through the C preprocessor first, as edk2 does: it

@@ -43,7 +43,7 @@ void check_smm_fetch(struct machine *m, struct vcpu *v, uint64_t addr, uint32_t 
   enum inv_kind k = inv_smm_fetch(&s, addr, size);
 
   if (k == INV_OK)
-    k = inv_smm_fetch_os_bytes(m->os_written, addr, size);
+    k = inv_smm_fetch_os_bytes(m->os_written, m->ram_size, addr, size);
   if (k != INV_OK && !(v->last_violation_addr == addr)) {
     v->last_violation_addr = addr;
     violation(m, v, k, addr);
@@ -66,7 +66,7 @@ static bool firmware_handler_at(struct machine *m, uint64_t entry)
   const struct elfsym *a = m->fw_loaded ? elfimage_find(&m->fw, "smmhp_smi_stub") : NULL;
   const struct elfsym *b = m->fw_loaded ? elfimage_find(&m->fw, "smmhp_smi_stub_gdtr") : NULL;
 
-  if (!a || !b || b->addr <= a->addr || entry + (b->addr - a->addr) > SMMHP_RAM_SIZE)
+  if (!a || !b || b->addr <= a->addr || entry + (b->addr - a->addr) > m->ram_size)
     return false;
   const uint8_t *tmpl = elfimage_bytes(&m->fw, a->addr, b->addr - a->addr);
   return tmpl && !memcmp(m->ram + entry, tmpl, b->addr - a->addr);

@@ -424,7 +424,7 @@ void report_fault(struct machine *m, struct vcpu *v)
   struct cpu_mode cm = vcpu_mode(m, v, uc);
   uint64_t lin = cm.cs_base + rip;
   machine_symbolize(m, lin, sym, sizeof sym);
-  if (lin + 16 <= SMMHP_RAM_SIZE)
+  if (lin + 16 <= m->ram_size)
     insn_disasm_one(m->ram + lin, 16, lin, cm.bits, insn, sizeof insn, NULL);
   m->faulted = true;
   machine_event(m, "cpu_fault cpu=%d at=%s addr=0x%" PRIx64 " insn=\"%s\" smm=%d reason=\"%s\"",

@@ -46,7 +46,7 @@ static const char *state_name(const struct vcpu *v)
 static size_t mem_read(struct machine *m, struct vcpu *v, uint64_t addr, size_t len, char *hex)
 {
   size_t i = 0;
-  for (; i < len && addr + i < SMMHP_RAM_SIZE; i++) {
+  for (; i < len && addr + i < m->ram_size; i++) {
     uint64_t a = addr + i;
     uint8_t b = !v->in_smm && addr_in_smram(m, a) ? 0xFF : m->ram[a];
     hex[2 * i] = hexd[b >> 4];
@@ -59,7 +59,7 @@ static size_t mem_read(struct machine *m, struct vcpu *v, uint64_t addr, size_t 
 static int mem_write(struct machine *m, struct vcpu *v, uint64_t addr, size_t len, const char *hex)
 {
   uint8_t buf[GDB_PACKET_MAX / 2];
-  if (len > sizeof buf || addr >= SMMHP_RAM_SIZE || len > SMMHP_RAM_SIZE - addr || strlen(hex) < 2 * len)
+  if (len > sizeof buf || addr >= m->ram_size || len > m->ram_size - addr || strlen(hex) < 2 * len)
     return -1;
   for (size_t i = 0; i < len; i++) {
     unsigned x;

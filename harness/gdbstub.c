@@ -92,7 +92,7 @@ static bool emulated_already(struct machine *m, uc_engine *uc, uint64_t addr, ui
    * in a 64-bit engine, docs/harness.md) */
   if (*now != addr && rip != addr)
     return true;
-  return addr + 2 <= SMMHP_RAM_SIZE && m->ram[addr] == 0xF3 && m->ram[addr + 1] == 0x90 &&
+  return addr + 2 <= m->ram_size && m->ram[addr] == 0xF3 && m->ram[addr + 1] == 0x90 &&
          m->stop_requested && m->cur->last_pause == addr;
 }
 
@@ -167,10 +167,10 @@ static void step_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
  * removing the RAM range takes microseconds.) */
 static void drop_translations(struct machine *m, uc_engine *uc)
 {
-  uc_ctl_remove_cache(uc, 0, SMMHP_RAM_SIZE);
+  uc_ctl_remove_cache(uc, 0, m->ram_size);
   if (m->cfg.sev && uc == m->uc[VIEW_SMM]) {
     uint64_t alias = 1ull << HARNESS_SEV_C_BIT; /* views.c's C-bit alias of RAM */
-    uc_ctl_remove_cache(uc, alias, alias + SMMHP_RAM_SIZE);
+    uc_ctl_remove_cache(uc, alias, alias + m->ram_size);
   }
 }
 

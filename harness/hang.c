@@ -38,7 +38,7 @@ static uint64_t reg_value(uc_engine *uc, unsigned cs_reg)
 
 /* First memory operand of the loop's instructions from `lin` on: the
  * address the spin waits on. */
-static bool waited_address(uc_engine *uc, const uint8_t *ram, uint64_t lin, uint64_t cs_base, int bits,
+static bool waited_address(uc_engine *uc, const uint8_t *ram, uint64_t ram_size, uint64_t lin, uint64_t cs_base, int bits,
                            uint64_t rip, uint64_t *addr)
 {
   csh h;
@@ -46,7 +46,7 @@ static bool waited_address(uc_engine *uc, const uint8_t *ram, uint64_t lin, uint
   bool found = false;
   cs_mode mode = bits == 16 ? CS_MODE_16 : bits == 32 ? CS_MODE_32 : CS_MODE_64;
 
-  if (lin + 64 > SMMHP_RAM_SIZE || cs_open(CS_ARCH_X86, mode, &h) != CS_ERR_OK)
+  if (lin + 64 > ram_size || cs_open(CS_ARCH_X86, mode, &h) != CS_ERR_OK)
     return false;
   cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
   size_t n = cs_disasm(h, ram + lin, 64, lin, 12, &insn);
@@ -115,9 +115,9 @@ void hang_report(struct machine *m, bool all)
     if (cm.bits == 64 && fs && fs == elfimage_lookup(&m->fw, spin) && lin - fs->addr < 8) {
       uint64_t rsp = 0, ret = 0;
       uc_reg_read(uc, UC_X86_REG_RSP, &rsp);
-      if (rsp + 8 <= SMMHP_RAM_SIZE) {
+      if (rsp + 8 <= m->ram_size) {
         memcpy(&ret, m->ram + rsp, 8);
-        if (ret < SMMHP_RAM_SIZE) {
+        if (ret < m->ram_size) {
           lin = ret;
           rip = ret;
         }
@@ -125,9 +125,9 @@ void hang_report(struct machine *m, bool all)
     }
     machine_symbolize(m, lin, sym, sizeof sym);
     machine_symbolize(m, spin, spinsym, sizeof spinsym);
-    if (spin + 16 <= SMMHP_RAM_SIZE)
+    if (spin + 16 <= m->ram_size)
       insn_disasm_one(m->ram + spin, 16, spin, cm.bits, insn, sizeof insn, NULL);
-    bool w = waited_address(uc, m->ram, lin, cm.cs_base, cm.bits, rip, &waits);
+    bool w = waited_address(uc, m->ram, m->ram_size, lin, cm.cs_base, cm.bits, rip, &waits);
     char wsym[128] = "";
     if (w)
       machine_symbolize(m, waits, wsym, sizeof wsym);

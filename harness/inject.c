@@ -84,7 +84,7 @@ static void fire(struct injection *in, uint64_t addr)
     uint64_t a = in->poke_addr;
     bool hole = (m->view_window_hidden && a >= 0x30000 && a < 0x50000) ||
                 (m->view_tseg_hidden && a >= m->hole_tseg_base && a < m->hole_tseg_base + m->hole_tseg_size);
-    if (hole || a >= SMMHP_RAM_SIZE) {
+    if (hole || a >= m->ram_size) {
       machine_event(m, "inject_poke addr=0x%" PRIx64 " byte=0x%02x result=dropped", a, in->poke_byte);
       break;
     }

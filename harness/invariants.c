@@ -33,9 +33,9 @@ enum inv_kind inv_smm_fetch(const struct inv_smram *s, uint64_t addr, uint64_t s
   return INV_SMM_EXEC_OUTSIDE_SMRAM;
 }
 
-enum inv_kind inv_smm_fetch_os_bytes(const uint8_t *os_written, uint64_t addr, uint64_t size)
+enum inv_kind inv_smm_fetch_os_bytes(const uint8_t *os_written, uint64_t ram_size, uint64_t addr, uint64_t size)
 {
-  for (uint64_t a = addr; a < addr + size && a < SMMHP_RAM_SIZE; a++)
+  for (uint64_t a = addr; a < addr + size && a < ram_size; a++)
     if (os_written[a >> 3] & (1u << (a & 7)))
       return INV_SMM_EXEC_OS_BYTE;
   return INV_OK;

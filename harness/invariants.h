@@ -34,7 +34,7 @@ enum inv_kind inv_smm_fetch(const struct inv_smram *s, uint64_t addr, uint64_t s
 
 /* os_written: bitmap over guest RAM, one bit per byte last written by
  * the OS outside SMM. */
-enum inv_kind inv_smm_fetch_os_bytes(const uint8_t *os_written, uint64_t addr, uint64_t size);
+enum inv_kind inv_smm_fetch_os_bytes(const uint8_t *os_written, uint64_t ram_size, uint64_t addr, uint64_t size);
 
 /* A relocated CPU: its entry point and save-state map must lie in TSEG,
  * and the handler there must be the firmware's (handler_matches). */

@@ -35,7 +35,7 @@ static void debugcon_byte(struct machine *m, struct vcpu *v, uint8_t c)
 static void read_guest_string(struct machine *m, uint64_t addr, char *buf, size_t len)
 {
   size_t i = 0;
-  for (; i + 1 < len && addr + i < SMMHP_RAM_SIZE; i++) {
+  for (; i + 1 < len && addr + i < m->ram_size; i++) {
     char c = (char)m->ram[addr + i];
     if (!c)
       break;

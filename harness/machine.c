@@ -14,7 +14,7 @@
 #include "sev.h"
 #include "upstream_fns.h"
 
-#define NPAGES (SMMHP_RAM_SIZE >> 12)
+#define NPAGES (m->ram_size >> 12)
 
 static void sink_event(void *ctx, const char *line)
 {
@@ -94,7 +94,7 @@ static void cb_s3(void *opaque)
 static int dma_read(void *opaque, uint64_t addr, void *buf, uint32_t len)
 {
   struct machine *m = opaque;
-  if (addr + len > SMMHP_RAM_SIZE || addr + len < addr)
+  if (addr + len > m->ram_size || addr + len < addr)
     return -1;
   machine_phys_read(m, addr, buf, len);
   /* DMA uses the normal address space: closed SMRAM reads as all-ones */
@@ -107,7 +107,7 @@ static int dma_read(void *opaque, uint64_t addr, void *buf, uint32_t len)
 static int dma_write(void *opaque, uint64_t addr, const void *buf, uint32_t len)
 {
   struct machine *m = opaque;
-  if (addr + len > SMMHP_RAM_SIZE || addr + len < addr)
+  if (addr + len > m->ram_size || addr + len < addr)
     return -1;
   /* DMA uses the normal address space: SMRAM is not reachable */
   if (addr_in_smram(m, addr) || addr_in_smram(m, addr + len - 1)) {
@@ -124,7 +124,7 @@ static int dma_write(void *opaque, uint64_t addr, const void *buf, uint32_t len)
  * (an SMBASE loaded from ciphertext can point there, docs/sev-model.md). */
 void machine_phys_read(struct machine *m, uint64_t addr, void *buf, size_t len)
 {
-  size_t in = addr >= SMMHP_RAM_SIZE ? 0 : addr + len > SMMHP_RAM_SIZE ? SMMHP_RAM_SIZE - addr : len;
+  size_t in = addr >= m->ram_size ? 0 : addr + len > m->ram_size ? m->ram_size - addr : len;
   memcpy(buf, m->ram + addr, in);
   memset((uint8_t *)buf + in, 0xFF, len - in);
   sev_platform_read(m, addr, buf, in);
@@ -140,10 +140,10 @@ void machine_code_written(struct machine *m, uint64_t addr, size_t len)
 
 void machine_phys_write(struct machine *m, uint64_t addr, const void *buf, size_t len)
 {
-  if (addr >= SMMHP_RAM_SIZE)
+  if (addr >= m->ram_size)
     return;
-  if (addr + len > SMMHP_RAM_SIZE)
-    len = SMMHP_RAM_SIZE - addr;
+  if (addr + len > m->ram_size)
+    len = m->ram_size - addr;
   sev_platform_write(m, addr, len);
   memcpy(m->ram + addr, buf, len);
   for (uint64_t a = addr; a < addr + len; a++)
@@ -152,6 +152,15 @@ void machine_phys_write(struct machine *m, uint64_t addr, const void *buf, size_
 }
 
 /* ---- lifecycle ------------------------------------------------------------- */
+
+/* q35 puts TSEG at the top of low RAM; the firmware takes the extended
+ * TSEG when MCH 0x50 offers one and 8 MiB otherwise (docs/memory-map.md),
+ * so RAM ends where that TSEG must end for it to start at SMMHP_TSEG_BASE. */
+uint64_t machine_ram_size(const struct machine_config *cfg)
+{
+  uint64_t tseg = cfg->ext_tseg_mbytes ? (uint64_t)cfg->ext_tseg_mbytes << 20 : SMMHP_TSEG_SIZE;
+  return SMMHP_TSEG_BASE + tseg;
+}
 
 int machine_init(struct machine *m, const struct machine_config *cfg)
 {
@@ -167,14 +176,15 @@ int machine_init(struct machine *m, const struct machine_config *cfg)
   m->ev = (struct evsink){ sink_event, m };
   m->trace = (struct evsink){ sink_trace, m };
   m->trace_out = cfg->trace.out;
-  m->ram = mmap(NULL, SMMHP_RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  m->ram_size = machine_ram_size(cfg);
+  m->ram = mmap(NULL, m->ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (m->ram == MAP_FAILED) {
     m->ram = NULL;
     return -1;
   }
   m->page_gen = calloc(NPAGES, sizeof *m->page_gen);
   m->code_page = calloc(NPAGES, 1);
-  m->os_written = calloc(SMMHP_RAM_SIZE / 8, 1);
+  m->os_written = calloc(m->ram_size / 8, 1);
   for (int vw = 0; vw < VIEW_COUNT; vw++) {
     m->dirty_mark[vw] = calloc(NPAGES, 1);
     m->dirty_list[vw] = calloc(NPAGES, sizeof *m->dirty_list[vw]);
@@ -214,7 +224,7 @@ int machine_init(struct machine *m, const struct machine_config *cfg)
   m->cpuhp.legacy_byte_only = cfg->cpuhp_legacy_byte_only;
   m->cpuhp.scan_ignores_fw_remove = cfg->cpuhp_scan_ignores_fw_remove;
   struct chipset_config cc = {
-    .low_ram_top = SMMHP_RAM_SIZE, .ext_tseg_mbytes = 16, .smbase_smram = true, .smm_enabled = cfg->smm,
+    .low_ram_top = m->ram_size, .ext_tseg_mbytes = cfg->ext_tseg_mbytes, .smbase_smram = true, .smm_enabled = cfg->smm,
   };
   chipset_init(&m->chipset, &cc, &m->smif, &m->ev, trace_sink(m, TRACE_APM));
   m->chipset.raise_smi = cb_raise_smi;
@@ -257,7 +267,7 @@ void machine_free(struct machine *m)
   free(m->os_written);
   free(m->snap_dirty);
   if (m->ram)
-    munmap(m->ram, SMMHP_RAM_SIZE);
+    munmap(m->ram, m->ram_size);
   memset(m, 0, sizeof *m);
 }
 
@@ -271,8 +281,8 @@ int machine_load_firmware(struct machine *m, const char *fw_elf, const char *os_
   m->os_loaded = true;
   if (!(m->upfns = upstream_fns_open(fw_elf, NULL, err, errlen)))
     return -1;
-  if (elfimage_load(&m->fw, m->ram, SMMHP_RAM_SIZE, err, errlen) ||
-      elfimage_load(&m->os, m->ram, SMMHP_RAM_SIZE, err, errlen))
+  if (elfimage_load(&m->fw, m->ram, m->ram_size, err, errlen) ||
+      elfimage_load(&m->os, m->ram, m->ram_size, err, errlen))
     return -1;
   struct smmhp_platform_info *pi = (void *)(m->ram + SMMHP_PLATFORM_INFO_ADDR);
   pi->magic = SMMHP_PLATFORM_INFO_MAGIC;
@@ -348,7 +358,7 @@ static uint64_t copy_origin(struct machine *m, const struct elfimage *img, const
   if (!a || !b || b->addr <= a->addr)
     return 0;
   uint64_t size = b->addr - a->addr;
-  if (addr < base || addr >= base + size || base + size > SMMHP_RAM_SIZE)
+  if (addr < base || addr >= base + size || base + size > m->ram_size)
     return 0;
   const uint8_t *t = elfimage_bytes(img, a->addr, size);
   if (!t || memcmp(m->ram + base, t, size))

@@ -61,6 +61,7 @@ struct vcpu {
   uint64_t wake_time;
   uint64_t insns;        /* guest instructions retired (block granularity) */
   uint64_t smm_entries;
+  uint64_t smm_entries_relocated; /* entries at an SMBASE an RSM had set */
   bool pending_rsm;      /* RSM seen by the invalid-instruction hook */
   bool halted_now;       /* HLT ended the last run */
   bool fault;            /* engine reported an unhandled fault */
@@ -79,6 +80,7 @@ struct machine_config {
   enum accel accel;
   bool sev;
   bool smi_negotiation_forced; /* test knob: negotiate all SMI features (dev_smi_features.h) */
+  unsigned ext_tseg_mbytes; /* MCH extended TSEG (QEMU mch.extended-tseg-mbytes); 0: none, TSEG 8 MiB */
   unsigned apic_stride;  /* APIC ID = slot * stride (1: dense, as QEMU's default topology) */
   unsigned core_rules;   /* SMMHP_CORE_RULE_* for the platform SMM core (mailbox.h) */
   bool i386;             /* qemu-system-i386: revision 0x00020000 map, no long mode in CPUID */
@@ -103,7 +105,8 @@ struct gdb;
 
 struct machine {
   struct machine_config cfg;
-  uint8_t *ram;                        /* SMMHP_RAM_SIZE, shared by all engines */
+  uint8_t *ram;                        /* ram_size bytes, shared by all engines */
+  uint64_t ram_size;                   /* low RAM: TSEG base + TSEG size (machine_ram_size) */
   uc_engine *uc[VIEW_COUNT];
   bool view_tseg_hidden, view_window_hidden; /* current holes in the normal view */
   uint64_t hole_tseg_base, hole_tseg_size;
@@ -177,6 +180,7 @@ struct machine {
 
 /* lifecycle */
 int machine_init(struct machine *m, const struct machine_config *cfg);
+uint64_t machine_ram_size(const struct machine_config *cfg);
 void machine_free(struct machine *m);
 int machine_load_firmware(struct machine *m, const char *fw_elf, const char *os_elf, char *err, size_t errlen);
 int machine_power_on(struct machine *m, char *err, size_t errlen);

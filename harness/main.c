@@ -32,6 +32,8 @@ struct options {
   const char *gdb;           /* --gdb [HOST]:PORT */
   bool gdb_wait;             /* --gdb-wait */
   int machine;               /* --machine: -1 as the scenario says, 0 x86_64, 1 i386 */
+  const char *cpus;          /* --cpus BOOT/POSSIBLE, or NULL */
+  const char *qemu;          /* --qemu VERSION (a `machine ... qemu=` name), or NULL */
 };
 
 static void usage(FILE *f)
@@ -59,6 +61,10 @@ static void usage(FILE *f)
           "  --gdb-wait        run: wait for gdb and stop before the first guest instruction\n"
           "  --machine M       platform qemu-system-M, M = x86_64 or i386 (overrides the\n"
           "                    scenario's `machine ... arch=`; i386: 32-bit save-state map)\n"
+          "  --cpus B/P        B boot CPUs of P possible (overrides `machine cpus=`; P up to\n"
+          "                    288, as QEMU 7.2's q35, or 4096 with --qemu 9.0)\n"
+          "  --qemu V          QEMU of the scenario's `machine ... qemu=`: 7.2, 7.2.0, 5.1,\n"
+          "                    unplug-v1 or 9.0 (q35 with up to 4096 possible CPUs)\n"
           "exit status: 0 expectations met, 1 not met, 2 bad input, 3 internal error\n");
 }
 
@@ -76,7 +82,8 @@ static int parse_u64(const char *s, uint64_t *v)
 static int parse_options(const char *cmd, int argc, char **argv, struct options *o)
 {
   static const char *const with_value[] = { "--seed", "--fw", "--fw-nosmm", "--os", "--log", "--trace-file", "--runs", "--coverage",
-                                            "--trace", "--trace-cpu", "--trace-range", "--gdb", "--machine" };
+                                            "--trace", "--trace-cpu", "--trace-range", "--gdb", "--machine",
+                                            "--cpus", "--qemu" };
   char msg[160];
 
   memset(o, 0, sizeof *o);
@@ -144,6 +151,10 @@ static int parse_options(const char *cmd, int argc, char **argv, struct options 
         fprintf(stderr, "smmhp: %s: --machine: unknown platform '%s' (want x86_64 or i386)\n", cmd, argv[i]);
         return 2;
       }
+    } else if (!strcmp(a, "--cpus")) {
+      o->cpus = argv[++i];
+    } else if (!strcmp(a, "--qemu")) {
+      o->qemu = argv[++i];
     } else if (!strcmp(a, "--gdb-wait")) {
       o->gdb_wait = true;
     } else if (!strcmp(a, "--quiet")) {
@@ -211,6 +222,12 @@ static int load_scenario(const struct options *o, struct scenario *s)
   }
   if (o->machine >= 0)
     s->machine.i386 = o->machine == 1;
+  char msg[512];
+  if ((o->cpus || o->qemu) && scenario_override_machine(s, o->cpus, o->qemu, msg, sizeof msg)) {
+    fprintf(stderr, "smmhp: %s\n", msg);
+    scenario_free(s);
+    return 2;
+  }
   const char *fw = fw_for(o, s);
   if (access(fw, R_OK) || access(o->os, R_OK)) {
     fprintf(stderr, "smmhp: missing firmware image: %s (build it with `make firmware`, or pass --fw/--os)\n",

@@ -106,7 +106,7 @@ static void set_rip_after(struct machine *m, uc_engine *uc, uint64_t linear, uns
  * the same address may differ, so each checks its opcode first. */
 static bool opcode_at(struct machine *m, uint64_t addr, uint8_t b0, uint8_t b1)
 {
-  return addr + 2 <= SMMHP_RAM_SIZE && m->ram[addr] == b0 && (b1 == 0 || m->ram[addr + 1] == b1);
+  return addr + 2 <= m->ram_size && m->ram[addr] == b0 && (b1 == 0 || m->ram[addr + 1] == b1);
 }
 
 static void hook_cpuid(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
@@ -261,7 +261,7 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
     stop_at(m, uc, addr);
     return;
   }
-  if (addr + size > SMMHP_RAM_SIZE || size == 0) {
+  if (addr + size > m->ram_size || size == 0) {
     /* code outside RAM (an alias, or unmapped: the engine faults on it):
      * no scan, but it still uses up the slice and the budget, so that a
      * loop there cannot run forever (one instruction per 4 bytes) */
@@ -315,11 +315,11 @@ static void on_write(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, i
 {
   struct machine *m = opaque;
   (void)type; (void)value;
-  if (addr >= SMMHP_RAM_SIZE || size <= 0)
+  if (addr >= m->ram_size || size <= 0)
     return;
   uint64_t end = addr + (uint64_t)size;
-  if (end > SMMHP_RAM_SIZE)
-    end = SMMHP_RAM_SIZE;
+  if (end > m->ram_size)
+    end = m->ram_size;
   for (uint64_t p = addr >> 12; p <= (end - 1) >> 12; p++) {
     if (m->snap_dirty)
       m->snap_dirty[p] = 1; /* snapshot.c restores only written pages */
@@ -391,7 +391,7 @@ static bool on_invalid(uc_engine *uc, void *opaque)
   uint64_t lin = cm.cs_base + rip;
   if (getenv("SMMHP_DEBUG_SLICES"))
     fprintf(stderr, "invalid cpu=%d rip=0x%" PRIx64 " lin=0x%" PRIx64 " bits=%d\n", v->slot, rip, lin, cm.bits);
-  if (lin + 2 <= SMMHP_RAM_SIZE && m->ram[lin] == 0x0F && m->ram[lin + 1] == 0xAA) {
+  if (lin + 2 <= m->ram_size && m->ram[lin] == 0x0F && m->ram[lin + 1] == 0xAA) {
     if (!v->in_smm) {
       v->fault = true;
       snprintf(v->fault_msg, sizeof v->fault_msg, "rsm outside SMM (#UD)");
@@ -431,7 +431,7 @@ int run_install_hooks(struct machine *m, enum view vw)
   if (!m->hooks[vw] || !m->bcache)
     return -1;
   if (uc_hook_add(uc, &h, UC_HOOK_BLOCK, on_block, m, 1, 0) ||
-      uc_hook_add(uc, &h, UC_HOOK_MEM_WRITE, on_write, m, 0, SMMHP_RAM_SIZE - 1) ||
+      uc_hook_add(uc, &h, UC_HOOK_MEM_WRITE, on_write, m, 0, m->ram_size - 1) ||
       uc_hook_add(uc, &h, UC_HOOK_INSN, on_in, m, 1, 0, UC_X86_INS_IN) ||
       uc_hook_add(uc, &h, UC_HOOK_INSN, on_out, m, 1, 0, UC_X86_INS_OUT) ||
       uc_hook_add(uc, &h, UC_HOOK_INSN_INVALID, on_invalid, m, 1, 0) ||

@@ -149,9 +149,18 @@ static enum run_result run_step(struct runner *r, const struct scenario_step *st
     }
     return run_until(m, booted, NULL, budget);
   case SCN_DEVICE_ADD: {
-    unsigned slot = (unsigned)scenario_step_u64(st, "slot", 0);
+    const struct scenario_arg *slots = scenario_step_arg(st, "slot");
+    unsigned slot = (unsigned)slots->num;
     const struct scenario_arg *apic_arg = scenario_step_arg(st, "apic");
     uint64_t apic = apic_arg && apic_arg->given ? apic_arg->num : m->cpu[slot].apic_id;
+    if (slots->last > slots->num) {
+      /* slot=A..B: one device_add per slot, back to back (the parser
+       * refuses apic= and when= with a range) */
+      for (uint64_t s = slots->num; s <= slots->last && !m->refused; s++)
+        if (machine_device_add(m, (unsigned)s) == HP_REFUSED)
+          m->refused = true;
+      return RUN_DONE;
+    }
     if (apic != m->cpu[slot].apic_id) {
       /* QEMU derives the APIC ID from the slot's topology position */
       fprintf(stderr, "%s:%d: apic=%" PRIu64 " is not slot %u's APIC ID %u (the topology fixes it)\n",
@@ -169,9 +178,10 @@ static enum run_result run_step(struct runner *r, const struct scenario_step *st
     return RUN_DONE;
   }
   case SCN_DEVICE_DEL: {
-    unsigned slot = (unsigned)scenario_step_u64(st, "slot", 0);
-    if (machine_device_del(m, slot) == HP_REFUSED)
-      m->refused = true;
+    const struct scenario_arg *slots = scenario_step_arg(st, "slot");
+    for (uint64_t s = slots->num; s <= slots->last && !m->refused; s++)
+      if (machine_device_del(m, (unsigned)s) == HP_REFUSED)
+        m->refused = true;
     return RUN_DONE;
   }
   case SCN_OS_CSCN:
@@ -188,8 +198,14 @@ static enum run_result run_step(struct runner *r, const struct scenario_step *st
   case SCN_RESEED:
     m->rng = scenario_step_u64(st, "value", 0); /* the scheduler's draws from here on */
     return RUN_DONE;
-  case SCN_OS_CEJ0:
-    return os_command(m, SMMHP_OS_CEJ0, (uint32_t)scenario_step_u64(st, "slot", 0), 0, budget);
+  case SCN_OS_CEJ0: {
+    /* slot=A..B: the OS ejects them one after another, as it would */
+    const struct scenario_arg *slots = scenario_step_arg(st, "slot");
+    enum run_result rr = RUN_DONE;
+    for (uint64_t s = slots->num; s <= slots->last && rr == RUN_DONE; s++)
+      rr = os_command(m, SMMHP_OS_CEJ0, (uint32_t)s, 0, budget);
+    return rr;
+  }
   case SCN_OS_OFFLINE:
     return os_command(m, SMMHP_OS_OFFLINE, (uint32_t)scenario_step_u64(st, "apic", 0), 0, budget);
   case SCN_OS_POKE:
@@ -209,13 +225,13 @@ static int apply_mutations(struct runner *r)
     char err[256], sym[96];
     int n;
     if (mu->kind == SCN_MUT_CALL) {
-      n = mutate_call(&r->m->fw, r->m->ram, SMMHP_RAM_SIZE, mu->callee, mu->function, at, 16, err, sizeof err);
+      n = mutate_call(&r->m->fw, r->m->ram, r->m->ram_size, mu->callee, mu->function, at, 16, err, sizeof err);
       nat = n > 16 ? 16 : (size_t)(n > 0 ? n : 0);
     } else if (mu->kind == SCN_MUT_SKIP) {
-      n = mutate_skip_line(&r->m->fw, r->m->ram, SMMHP_RAM_SIZE, mu->file, mu->lineno, mu->function, at,
+      n = mutate_skip_line(&r->m->fw, r->m->ram, r->m->ram_size, mu->file, mu->lineno, mu->function, at,
                            16, &nat, err, sizeof err);
     } else {
-      n = mutate_force_line(&r->m->fw, r->m->ram, SMMHP_RAM_SIZE, mu->file, mu->lineno, mu->function, at,
+      n = mutate_force_line(&r->m->fw, r->m->ram, r->m->ram_size, mu->file, mu->lineno, mu->function, at,
                             16, &nat, err, sizeof err);
     }
     if (n < 0) {
@@ -305,6 +321,43 @@ int runner_execute(struct runner *r)
   return rc ? rc : runner_conclude(r);
 }
 
+/* One line over every present CPU, for scenarios with hundreds of them:
+ * how many were relocated, to how many distinct SMBASEs, how many of
+ * those lie in TSEG (handler and save-state map included), and how many
+ * CPUs entered SMM at least once through their relocated SMBASE. */
+static int cmp_u32(const void *a, const void *b)
+{
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+static void smbase_summary(struct machine *m)
+{
+  uint32_t base = 0, size = 0, *sb = calloc(m->ncpus ? m->ncpus : 1, sizeof *sb);
+  unsigned present = 0, reloc = 0, in_tseg = 0, entered = 0, distinct = 0;
+
+  if (!sb)
+    return;
+  chipset_tseg_range(&m->chipset, &base, &size);
+  for (unsigned i = 0; i < m->ncpus; i++) {
+    const struct vcpu *v = &m->cpu[i];
+    if (v->state == VCPU_ABSENT)
+      continue;
+    present++;
+    entered += v->smm_entries_relocated > 0;
+    if (!v->relocated)
+      continue;
+    sb[reloc++] = v->smbase;
+    in_tseg += v->smbase >= base && (uint64_t)v->smbase + 0x10000 <= (uint64_t)base + size;
+  }
+  qsort(sb, reloc, sizeof *sb, cmp_u32);
+  for (unsigned i = 0; i < reloc; i++)
+    distinct += i == 0 || sb[i] != sb[i - 1];
+  free(sb);
+  machine_event(m, "smbase_summary present=%u relocated=%u distinct=%u in_tseg=%u entered_relocated=%u", present,
+                reloc, distinct, in_tseg, entered);
+}
+
 int runner_conclude(struct runner *r)
 {
   struct machine *m = r->m;
@@ -325,6 +378,7 @@ int runner_conclude(struct runner *r)
                     " instructions=%" PRIu64, i, v->apic_id, v->smbase, v->relocated, v->smm_entries, v->insns);
   }
 
+  smbase_summary(m);
   upstream_fns_report(m, r->out);
 
   const char *vname;

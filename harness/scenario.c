@@ -130,8 +130,30 @@ static int convert(struct parser *p, const struct scn_arg_spec *as, const struct
   case SCN_VT_INT:
   case SCN_VT_SLOT: {
     uint64_t max = as->max;
+    const char *dots = as->type == SCN_VT_SLOT ? strstr(v, "..") : NULL;
 
+    if (dots) {
+      /* slot=A..B: every slot from A to B, in order */
+      char *first = scn_strndup(v, (size_t)(dots - v));
+      uint64_t a0 = 0, b0 = 0;
+      bool ok = first && scn_parse_u64(first, &a0) == 0 && scn_parse_u64(dots + 2, &b0) == 0 && a0 <= b0;
+
+      free(first);
+      if (!ok) {
+        set_error(p, t->vcol, "bad slot range '%s' for '%s' (want A..B, A <= B)", v, as->name);
+        return -1;
+      }
+      if (b0 > p->s->machine.possible_cpus - 1) {
+        set_error(p, t->vcol, "%s %llu out of range 0..%u (machine has %u possible CPUs)", as->name,
+                  (unsigned long long)b0, p->s->machine.possible_cpus - 1, p->s->machine.possible_cpus);
+        return -1;
+      }
+      a->num = a0;
+      a->last = b0;
+      return 0;
+    }
     rc = scn_parse_u64(v, &a->num);
+    a->last = a->num;
     if (rc == 1) {
       set_error(p, t->vcol, "bad number '%s' for '%s'", v, as->name);
       return -1;
@@ -178,18 +200,11 @@ static int convert(struct parser *p, const struct scn_arg_spec *as, const struct
                 as->name, v);
       return -1;
     }
+    /* the per-QEMU limit (288 or 4096) is checked with the whole
+     * machine statement, in scenario_check_machine */
     if (n < 1 || n > SCENARIO_MAX_CPUS) {
-      /* q35 on the reference QEMU 7.2 takes up to 288; beyond
-       * SCENARIO_MAX_CPUS the harness's own xAPIC-only model is the
-       * limit, so say whose limit it is */
-      const char *why = "";
-      if (n > 288)
-        why = " (QEMU 7.2's q35 itself refuses more than 288)";
-      else if (n > SCENARIO_MAX_CPUS)
-        why = " (QEMU 7.2's q35 takes up to 288, but more than 256 needs x2APIC-mode firmware, "
-              "which smmhp does not model)";
-      set_error(p, t->vcol, "possible CPUs %llu out of range 1..%d%s", (unsigned long long)n, SCENARIO_MAX_CPUS,
-                why);
+      set_error(p, t->vcol, "possible CPUs %llu out of range 1..%d (q35's limit since QEMU 9.0)",
+                (unsigned long long)n, SCENARIO_MAX_CPUS);
       return -1;
     }
     if (b < 1 || b > n) {
@@ -405,6 +420,87 @@ static int bind(struct parser *p, const struct scn_stmt_spec *sp, size_t first,
 
 /* ---- placing a bound statement into struct scenario ----------------- */
 
+int scenario_override_machine(struct scenario *s, const char *cpus, const char *qemu, char *msg, size_t len)
+{
+  struct scenario_machine mc = s->machine;
+
+  if (cpus) {
+    const char *slash = strchr(cpus, '/');
+    char *boot = slash ? scn_strndup(cpus, (size_t)(slash - cpus)) : NULL;
+    uint64_t b = 0, n = 0;
+    bool ok = boot && scn_parse_u64(boot, &b) == 0 && scn_parse_u64(slash + 1, &n) == 0 && b <= UINT32_MAX &&
+              n <= UINT32_MAX;
+    free(boot);
+    if (!ok) {
+      snprintf(msg, len, "--cpus: bad value '%s' (expected BOOT/POSSIBLE, e.g. 1/288)", cpus);
+      return -1;
+    }
+    mc.boot_cpus = (unsigned)b;
+    mc.possible_cpus = (unsigned)n;
+  }
+  if (qemu) {
+    int nw;
+    const struct scn_stmt_spec *sp = scn_stmt_lookup("machine", NULL, &nw);
+    const char *choices = NULL;
+    for (const struct scn_arg_spec *as = sp->args; as < sp->args + SCENARIO_MAX_ARGS && as->name; as++)
+      if (!strcmp(as->name, "qemu"))
+        choices = as->choices;
+    int k = choices ? scn_choice_index(choices, qemu) : -1;
+    if (k < 0) {
+      snprintf(msg, len, "--qemu: unknown QEMU '%s' (expected %s)", qemu, choices ? choices : "?");
+      return -1;
+    }
+    mc.qemu = (unsigned)k;
+  }
+  char why[256];
+  if (scenario_check_machine(&mc, why, sizeof why)) {
+    snprintf(msg, len, "%s%s%s: %s", cpus ? "--cpus " : "--qemu ", cpus ? cpus : qemu,
+             cpus && qemu ? " with --qemu" : "", why);
+    return -1;
+  }
+  for (size_t i = 0; i < s->nsteps; i++) {
+    const struct scenario_arg *a = arg_by_name(&s->steps[i], "slot");
+    if (a && a->last >= mc.possible_cpus) {
+      snprintf(msg, len, "%s:%d: slot %llu does not exist with --cpus %s (slots 0..%u)", s->name,
+               s->steps[i].line, (unsigned long long)a->last, cpus ? cpus : "", mc.possible_cpus - 1);
+      return -1;
+    }
+  }
+  s->machine = mc;
+  return 0;
+}
+
+/* What QEMU and the modelled firmware accept as a machine, checked again
+ * after command-line overrides (--cpus, --qemu): 0, or -1 with msg. */
+int scenario_check_machine(const struct scenario_machine *mc, char *msg, size_t len)
+{
+  unsigned limit = mc->qemu == 4 ? SCENARIO_MAX_CPUS : SCENARIO_MAX_CPUS_QEMU72;
+
+  if (mc->possible_cpus < 1 || mc->possible_cpus > limit) {
+    snprintf(msg, len, "possible CPUs %u out of range 1..%u (%s)", mc->possible_cpus, limit,
+             mc->qemu == 4 ? "q35's limit since QEMU 9.0"
+                           : "QEMU 7.2's q35 refuses more than 288; qemu=9.0 takes up to 4096");
+    return -1;
+  }
+  if (mc->boot_cpus < 1 || mc->boot_cpus > mc->possible_cpus) {
+    snprintf(msg, len, "boot CPUs %u out of range 1..%u (the possible CPUs)", mc->boot_cpus, mc->possible_cpus);
+    return -1;
+  }
+  /* Boot CPUs with APIC IDs >= 0xFF would make MpInitLib switch every
+   * CPU to x2APIC (CollectProcessorCount, AutoEnableX2Apic); the boot
+   * code models PlatformInitLib's switch by possible count, not that
+   * one, so such topologies are refused. Hot-pluggable slots may have
+   * any ID (docs/platform-model.md, "APIC mode"). */
+  if ((uint64_t)(mc->boot_cpus - 1) * mc->apic_stride >= 0xFF) {
+    snprintf(msg, len,
+             "boot CPUs with APIC IDs up to %llu: edk2's MpInitLib would switch them to x2APIC, "
+             "which the platform SMM core does not model (keep (boot-1)*apic_stride < 255)",
+             (unsigned long long)(mc->boot_cpus - 1) * mc->apic_stride);
+    return -1;
+  }
+  return 0;
+}
+
 static int dup_once(struct parser *p, int *seen_line, const char *kw)
 {
   if (*seen_line) {
@@ -434,20 +530,16 @@ static int place(struct parser *p, struct scenario_step *st, uint64_t num2,
     s->machine.core_rules = (scenario_step_u64(st, "smm_core", 0) == 1 ? 1u : 0u) |
                             (scenario_step_u64(st, "ovmf_sev", 0) == 1 ? 2u : 0u);
     s->machine.i386 = scenario_step_u64(st, "arch", 0) == 1;
-    /* Boot CPUs with APIC IDs >= 0xFF would make the firmware's MpInitLib
-     * switch every CPU to x2APIC (CollectProcessorCount); the platform SMM
-     * core does not model that switch, so such topologies are refused.
-     * Hot-pluggable slots may have any ID: with boot IDs below 0xFF and
-     * at most 255 possible CPUs every release keeps xAPIC mode
-     * (docs/platform-model.md, "APIC IDs above 254"). */
-    if ((uint64_t)(s->machine.boot_cpus - 1) * s->machine.apic_stride >= 0xFF) {
-      set_error(p, 0,
-                "boot CPUs with APIC IDs up to %llu: edk2's MpInitLib would switch them to x2APIC, "
-                "which the platform SMM core does not model (keep (boot-1)*apic_stride < 255)",
-                (unsigned long long)(s->machine.boot_cpus - 1) * s->machine.apic_stride);
+    s->machine.ext_tseg_mbytes = (unsigned)scenario_step_u64(st, "ext_tseg_mbytes", SCENARIO_EXT_TSEG_DEFAULT);
+    if (s->machine.ext_tseg_mbytes == SCENARIO_EXT_TSEG_DEFAULT)
+      /* QEMU's pc_compat_2_9 sets mch.extended-tseg-mbytes=0 */
+      s->machine.ext_tseg_mbytes = s->machine.machine_type == 3 ? 0 : 16;
+    s->machine.line = p->line;
+    char msg[256];
+    if (scenario_check_machine(&s->machine, msg, sizeof msg)) {
+      set_error(p, 0, "%s", msg);
       return -1;
     }
-    s->machine.line = p->line;
     return 0;
   case SCN_SEED:
     if (dup_once(p, &p->seed_line, "seed"))
@@ -512,7 +604,15 @@ static int place(struct parser *p, struct scenario_step *st, uint64_t num2,
     s->verdict = (enum scenario_verdict)scenario_step_u64(st, "verdict", 0);
     return 0;
   default: {
-    struct scenario_step *ns = realloc(s->steps, (s->nsteps + 1) * sizeof *ns);
+    struct scenario_step *ns;
+    const struct scenario_arg *slots = arg_by_name(st, "slot");
+
+    if (st->kind == SCN_DEVICE_ADD && slots && slots->last > slots->num &&
+        (arg_by_name(st, "apic")->given || arg_by_name(st, "when")->given)) {
+      set_error(p, 1, "'device_add slot=A..B' takes no apic= or when= (give each slot its own line)");
+      return -1;
+    }
+    ns = realloc(s->steps, (s->nsteps + 1) * sizeof *ns);
 
     if (!ns) {
       set_error(p, 1, "out of memory");

@@ -50,7 +50,9 @@ enum scenario_verdict {
   SCN_VERDICT_REFUSED
 };
 
-#define SCENARIO_MAX_CPUS 256
+#define SCENARIO_MAX_CPUS 4096      /* q35 since QEMU 9.0 (qemu=9.0) */
+#define SCENARIO_MAX_CPUS_QEMU72 288 /* q35 in the reference QEMU 7.2 */
+#define SCENARIO_EXT_TSEG_DEFAULT 0xFFFFu /* ext_tseg_mbytes not given: the machine type's */
 #define SCENARIO_MAX_ARGS 12
 #define SCENARIO_DEFAULT_SEED 1
 #define SCENARIO_DEFAULT_BUDGET 200000000ull
@@ -66,7 +68,8 @@ struct scenario_machine {
   unsigned core_rules;     /* smm_core=: SMMHP_CORE_RULE_* bits (mailbox.h) */
   bool i386;               /* arch=i386: qemu-system-i386 (32-bit SMRAM map, no LM) */
   unsigned machine_type;   /* 0 pc-q35-7.2, 1 pc-q35-5.2, 2 pc-q35-5.1, 3 pc-q35-2.8 */
-  unsigned qemu;           /* 0 7.2 (Debian 7.2.22), 1 7.2.0, 2 5.1, 3 unplug-v1 (docs/bugs.md) */
+  unsigned qemu;           /* 0 7.2 (Debian 7.2.22), 1 7.2.0, 2 5.1, 3 unplug-v1 (docs/bugs.md), 4 9.0 */
+  unsigned ext_tseg_mbytes; /* MCH extended TSEG, MiB; 0: none (TSEG 8 MiB) */
   int line;
 };
 
@@ -78,6 +81,7 @@ struct scenario_arg {
   bool present;
   bool given;
   uint64_t num;            /* integer arguments */
+  uint64_t last;           /* slot arguments: a range "A..B" ends at B, else last == num */
   char *str;               /* symbol/word arguments (owned), else NULL */
 };
 
@@ -149,6 +153,13 @@ struct scenario_error {
   char message[256];
   char text[640];          /* "FILE:LINE:COL: message", ready to print */
 };
+
+int scenario_check_machine(const struct scenario_machine *mc, char *msg, size_t len);
+/* Command-line overrides of the machine statement: cpus "BOOT/POSSIBLE"
+ * and qemu (a `qemu=` name), either NULL. The result is checked as the
+ * file's own statement would be, and every slot a step names must still
+ * exist. 0, or -1 with msg (naming the option or FILE:LINE). */
+int scenario_override_machine(struct scenario *s, const char *cpus, const char *qemu, char *msg, size_t len);
 
 /* Both return 0 on success, -1 on error (then *out is empty and err, if
  * not NULL, says why). scenario_free() is safe on either result. */

@@ -27,6 +27,7 @@ int scenario_machine_new_traced(const struct scenario *s, const char *fw, const 
     .sev = s->machine.sev,
     .smi_negotiation_forced = s->machine.smi_forced,
     .apic_stride = s->machine.apic_stride ? s->machine.apic_stride : 1,
+    .ext_tseg_mbytes = s->machine.ext_tseg_mbytes,
     .core_rules = s->machine.core_rules,
     .i386 = s->machine.i386,
     .seed = seed_given ? seed : s->seed,

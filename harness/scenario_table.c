@@ -26,8 +26,8 @@ const struct scn_stmt_spec scn_stmt_table[] = {
   { SCN_MACHINE, "machine",
     "machine cpus=BOOT/POSSIBLE [smm=on|off] [accel=kvm|tcg] [sev=on|off] "
     "[smi_negotiation=guest|forced] [machine_type=pc-q35-7.2|pc-q35-5.2|pc-q35-5.1|pc-q35-2.8] "
-    "[qemu=7.2|7.2.0|5.1|unplug-v1] [apic_stride=1..8] [smm_core=current|pre-90e11edd16] "
-    "[ovmf_sev=current|pre-61a044c6c1] [arch=x86_64|i386]", false,
+    "[qemu=7.2|7.2.0|5.1|unplug-v1|9.0] [apic_stride=1..8] [smm_core=current|pre-90e11edd16] "
+    "[ovmf_sev=current|pre-61a044c6c1] [arch=x86_64|i386] [ext_tseg_mbytes=0..4095]", false,
     { REQ("cpus", SCN_VT_CPUS),
       OPT_ENUM("smm", "on|off", 0),
       OPT_ENUM("accel", "kvm|tcg", 0),
@@ -35,7 +35,7 @@ const struct scn_stmt_spec scn_stmt_table[] = {
       OPT_ENUM("smi_negotiation", "guest|forced", 0),
       /* named platform settings of older QEMU (docs/bugs.md, B2/B5/B8) */
       OPT_ENUM("machine_type", "pc-q35-7.2|pc-q35-5.2|pc-q35-5.1|pc-q35-2.8", 0),
-      OPT_ENUM("qemu", "7.2|7.2.0|5.1|unplug-v1", 0),
+      OPT_ENUM("qemu", "7.2|7.2.0|5.1|unplug-v1|9.0", 0),
       /* APIC ID = slot * stride: sparse IDs, as a topology with gaps gives (B6) */
       { .name = "apic_stride", .type = SCN_VT_INT, .min = 1, .max = 8, .has_default = true, .dflt = 1 },
       /* which PiSmmCpuDxeSmm rules the platform SMM core follows (B1a) */
@@ -43,7 +43,11 @@ const struct scn_stmt_spec scn_stmt_table[] = {
       /* OVMF's SEV handling of the initial save-state map (B9) */
       OPT_ENUM("ovmf_sev", "current|pre-61a044c6c1", 0),
       /* qemu-system-x86_64 or qemu-system-i386 (32-bit save-state map) */
-      OPT_ENUM("arch", "x86_64|i386", 0) } },
+      OPT_ENUM("arch", "x86_64|i386", 0),
+      /* MCH extended TSEG in MiB (QEMU mch.extended-tseg-mbytes); 0: none.
+       * Default: the machine type's (16, or 0 for pc-q35-2.8) */
+      { .name = "ext_tseg_mbytes", .type = SCN_VT_INT, .min = 0, .max = 4095, .has_default = true,
+        .dflt = SCENARIO_EXT_TSEG_DEFAULT } } },
   { SCN_SEED, "seed", "seed N", false,
     { POS_INT("value", 0, UINT64_MAX) } },
   { SCN_BUDGET, "budget", "budget N", false,
@@ -55,12 +59,12 @@ const struct scn_stmt_spec scn_stmt_table[] = {
   { SCN_MUTATE_FORCE, "mutate force", "mutate force FILE:LINE in FUNCTION", false,
     { POS("location", SCN_VT_LOC), LIT("in"), POS("function", SCN_VT_SYM) } },
   { SCN_BOOT, "boot", "boot", false, { { 0 } } },
-  { SCN_DEVICE_ADD, "device_add", "device_add slot=N [apic=ID] [when=now|soon]", false,
+  { SCN_DEVICE_ADD, "device_add", "device_add slot=N|A..B [apic=ID] [when=now|soon]", false,
     { REQ("slot", SCN_VT_SLOT),
       { .name = "apic", .type = SCN_VT_INT, .max = APIC_MAX,
         .default_from = "slot" },
       OPT_ENUM("when", "now|soon", 0) } },
-  { SCN_DEVICE_DEL, "device_del", "device_del slot=N", false,
+  { SCN_DEVICE_DEL, "device_del", "device_del slot=N|A..B", false,
     { REQ("slot", SCN_VT_SLOT) } },
   { SCN_OS_CSCN, "os cscn", "os cscn", false, { { 0 } } },
   /* the OS actor sends INIT-SIPI-SIPI through the xAPIC ICR: 8-bit IDs,
@@ -69,7 +73,7 @@ const struct scn_stmt_spec scn_stmt_table[] = {
     { REQ_INT("apic", 0, 0xFE) } },
   { SCN_OS_APM, "os apm", "os apm value=N", false,
     { REQ_INT("value", 0, 0xFF) } },
-  { SCN_OS_CEJ0, "os cej0", "os cej0 slot=N", false,
+  { SCN_OS_CEJ0, "os cej0", "os cej0 slot=N|A..B", false,
     { REQ("slot", SCN_VT_SLOT) } },
   { SCN_OS_OFFLINE, "os offline", "os offline apic=ID", false,
     { REQ_INT("apic", 0, 0xFE) } },

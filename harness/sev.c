@@ -42,7 +42,7 @@ int sev_init(struct machine *m)
   if (!m->cfg.sev)
     return 0;
   m->sev = calloc(1, sizeof *m->sev);
-  if (!m->sev || !(m->sev->priv = calloc(SMMHP_RAM_SIZE / 8, 1)))
+  if (!m->sev || !(m->sev->priv = calloc(m->ram_size / 8, 1)))
     return -1;
   m->sev->key = mix64(m->cfg.seed ^ 0x5345565F4B455931ull); /* "SEV_KEY1" */
   return 0;
@@ -81,14 +81,14 @@ void sev_cipher_block(uint64_t key, uint64_t block_addr, const uint8_t plain[SEV
 
 bool sev_byte_private(const struct machine *m, uint64_t a)
 {
-  return m->sev && a < SMMHP_RAM_SIZE && (m->sev->priv[a >> 3] >> (a & 7) & 1);
+  return m->sev && a < m->ram_size && (m->sev->priv[a >> 3] >> (a & 7) & 1);
 }
 
 void sev_mark(struct machine *m, uint64_t addr, uint64_t len, bool private_)
 {
-  if (!m->sev || !len || addr >= SMMHP_RAM_SIZE)
+  if (!m->sev || !len || addr >= m->ram_size)
     return;
-  uint64_t end = addr + len > SMMHP_RAM_SIZE ? SMMHP_RAM_SIZE : addr + len;
+  uint64_t end = addr + len > m->ram_size ? m->ram_size : addr + len;
   if (private_) {
     /* the block is read, merged and re-encrypted as a whole */
     addr &= ~(uint64_t)(SEV_BLOCK - 1);
@@ -114,7 +114,7 @@ static int walk_cbit(const struct machine *m, uint64_t cr3, bool lma, uint64_t a
     uint64_t idx = lvl == 3 && !lma ? (addr >> 30) & 3 : (addr >> shift) & 0x1FF;
     uint64_t ea = table + idx * 8;
     uint64_t e;
-    if (ea + 8 > SMMHP_RAM_SIZE)
+    if (ea + 8 > m->ram_size)
       return -1;
     memcpy(&e, m->ram + ea, 8);
     if (!(e & PTE_P))
@@ -176,7 +176,7 @@ int sev_hook_alias(struct machine *m, uc_engine *uc, uint64_t alias_base)
 {
   uc_hook h;
   return uc_hook_add(uc, &h, UC_HOOK_MEM_WRITE, on_alias_write, m, alias_base,
-                     alias_base + SMMHP_RAM_SIZE - 1) != UC_ERR_OK;
+                     alias_base + m->ram_size - 1) != UC_ERR_OK;
 }
 
 void sev_platform_read(struct machine *m, uint64_t addr, uint8_t *buf, size_t len)

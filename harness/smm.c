@@ -85,7 +85,7 @@ void smm_enter(struct machine *m, struct vcpu *v)
   /* the bytes QEMU leaves alone keep the guest's view (not the platform's
    * ciphertext of them: docs/sev-model.md) */
   uint64_t mapaddr = (uint64_t)v->smbase + SMMHP_SMM_SAVE_STATE_OFF;
-  if (mapaddr + sizeof map <= SMMHP_RAM_SIZE)
+  if (mapaddr + sizeof map <= m->ram_size)
     memcpy(map, m->ram + mapaddr, sizeof map);
   else
     machine_phys_read(m, mapaddr, map, sizeof map);
@@ -105,6 +105,7 @@ void smm_enter(struct machine *m, struct vcpu *v)
   v->in_smm = true;
   v->smm_map_smbase = v->smbase;
   v->smm_entries++;
+  v->smm_entries_relocated += v->relocated;
   machine_symbolize(m, r.seg[SEG_CS].base + r.rip, from, sizeof from);
   machine_symbolize(m, (uint64_t)v->smbase + SMMHP_SMM_HANDLER_OFFSET, handler, sizeof handler);
   machine_event(m, "smi_entry cpu=%d apic=%u smbase=0x%x from=%s handler=%s", v->slot, v->apic_id,
@@ -130,7 +131,7 @@ void smm_rsm(struct machine *m, struct vcpu *v)
   read_regs(m, v, uc, &r);
   savestate_read_layout(map, layout, &r, &smbase_field, &honoured);
   written = smbase_field;
-  if (m->sev && mapaddr + sizeof map <= SMMHP_RAM_SIZE) {
+  if (m->sev && mapaddr + sizeof map <= m->ram_size) {
     /* what the guest wrote: its own (plaintext) view of the map */
     struct cpu_regs gr = r;
     bool gh;

@@ -9,7 +9,7 @@
 #include "run_internal.h"
 #include "upstream_fns.h"
 
-#define NPAGES (SMMHP_RAM_SIZE >> 12)
+#define NPAGES (m->ram_size >> 12)
 #define PAGE 4096u
 #define OSW_PER_PAGE (PAGE / 8) /* bytes of the OS-written bitmap per RAM page */
 
@@ -27,7 +27,7 @@ struct snapshot {
  * platform info (s3.c). Always restored. */
 static bool harness_page(uint64_t p)
 {
-  return p == SMMHP_TRAMPOLINE_PAGE >> 12 || p == SMMHP_MAILBOX_ADDR >> 12 ||
+  return p == SMMHP_TRAMPOLINE_PAGE >> 12 || (p >= SMMHP_MAILBOX_ADDR >> 12 && p < SMMHP_MAILBOX_END >> 12) ||
          p == SMMHP_PLATFORM_INFO_ADDR >> 12;
 }
 
@@ -46,7 +46,7 @@ struct snapshot *snapshot_take(struct machine *m, char *err, size_t errlen)
     return NULL;
   }
   struct snapshot *s = calloc(1, sizeof *s);
-  if (!s || !(s->ram = malloc(SMMHP_RAM_SIZE)) || !(s->os_written = malloc(SMMHP_RAM_SIZE / 8)) ||
+  if (!s || !(s->ram = malloc(m->ram_size)) || !(s->os_written = malloc(m->ram_size / 8)) ||
       !(s->slots = malloc(m->cpuhp.dev_count * sizeof *s->slots)) ||
       (!m->snap_dirty && !(m->snap_dirty = calloc(NPAGES, 1)))) {
     snprintf(err, errlen, "snapshot: out of memory");
@@ -54,8 +54,8 @@ struct snapshot *snapshot_take(struct machine *m, char *err, size_t errlen)
     return NULL;
   }
   s->m = *m;
-  memcpy(s->ram, m->ram, SMMHP_RAM_SIZE);
-  memcpy(s->os_written, m->os_written, SMMHP_RAM_SIZE / 8);
+  memcpy(s->ram, m->ram, m->ram_size);
+  memcpy(s->os_written, m->os_written, m->ram_size / 8);
   memcpy(s->slots, m->cpuhp.slots, m->cpuhp.dev_count * sizeof *s->slots);
   s->ctx_size = uc_context_size(m->uc[VIEW_NORMAL]);
   for (unsigned i = 0; i < MACHINE_MAX_CPUS; i++) {

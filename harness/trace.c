@@ -93,7 +93,7 @@ static const char *symbol(struct trace_insn *t, uint64_t addr)
 {
   struct machine *m = t->m;
   struct sym_entry *e = &t->sym[(addr * 0x9E3779B97F4A7C15ull) >> 50];
-  uint32_t gen = addr < SMMHP_RAM_SIZE ? m->page_gen[addr >> 12] : 0;
+  uint32_t gen = addr < m->ram_size ? m->page_gen[addr >> 12] : 0;
   if (!e->valid || e->addr != addr || e->gen != gen) {
     *e = (struct sym_entry){ .addr = addr, .gen = gen, .valid = true, .text = { 0 } };
     machine_symbolize(m, addr, e->text, sizeof e->text);
@@ -121,10 +121,10 @@ static void insn_code(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
     t->bits = vcpu_mode(m, m->cur, uc).bits;
     t->mode_seq = t->block_seq;
   }
-  if (addr >= SMMHP_RAM_SIZE)
+  if (addr >= m->ram_size)
     snprintf(text, sizeof text, "(outside RAM)");
   else
-    insn_disasm_one(m->ram + addr, addr + 16 <= SMMHP_RAM_SIZE ? 16 : SMMHP_RAM_SIZE - addr, addr,
+    insn_disasm_one(m->ram + addr, addr + 16 <= m->ram_size ? 16 : m->ram_size - addr, addr,
                     t->bits, text, sizeof text, NULL);
   ev_emit(&m->trace, "insn cpu=%d %s 0x%" PRIx64 ": %s", m->cur->slot, symbol(t, addr), addr, text);
 }

@@ -47,7 +47,7 @@ static void window_hole_write(uc_engine *uc, uint64_t off, unsigned size, uint64
 int views_init(struct machine *m)
 {
   for (int vw = 0; vw < VIEW_COUNT; vw++) {
-    if (uc_mem_map_ptr(m->uc[vw], 0, SMMHP_RAM_SIZE, UC_PROT_ALL, m->ram) ||
+    if (uc_mem_map_ptr(m->uc[vw], 0, m->ram_size, UC_PROT_ALL, m->ram) ||
         lapic_map(m, vw))
       return -1;
   }
@@ -57,7 +57,7 @@ int views_init(struct machine *m)
    * private (sev.c, docs/sev-model.md). Only the SMM engine has it
    * (docs/sev-model.md, "Not modelled"). */
   for (int vw = 0; m->cfg.sev && vw < VIEW_COUNT; vw++)
-    if (uc_mem_map_ptr(m->uc[vw], SEV_ALIAS, SMMHP_RAM_SIZE, UC_PROT_ALL, m->ram) ||
+    if (uc_mem_map_ptr(m->uc[vw], SEV_ALIAS, m->ram_size, UC_PROT_ALL, m->ram) ||
         sev_hook_alias(m, m->uc[vw], SEV_ALIAS))
       return -1;
   m->view_tseg_hidden = m->view_window_hidden = false;

@@ -51,7 +51,7 @@ class BadScenario(Exception):
 def read_header(path):
     """Directives from the leading comment block of a scenario."""
     header = {"expect-exit": 0, "determinism": [], "interleaving": [], "sweep": None, "trace-insn": None,
-              "options": []}
+              "options": [], "release": None}
     with open(path, encoding="utf-8", errors="replace") as f:
         for lineno, line in enumerate(f, 1):
             stripped = line.strip()
@@ -69,6 +69,10 @@ def read_header(path):
                 header[key] = int(value)
             elif key == "options":
                 header[key] = shlex.split(value)
+            elif key == "release":
+                if not re.fullmatch(r"\d{4}\.\d{2}", value):
+                    raise BadScenario(f"{path}:{lineno}: release needs an edk2 version such as 2025.02")
+                header[key] = value
             elif key == "trace-insn":
                 ti = TRACE_RE.match(value)
                 if not ti:
@@ -150,7 +154,7 @@ class Scenario:
     def run(self, seed=None, exits=None):
         """One `smmhp run`; returns its output text (None if it did not run).
         exits: the exit statuses allowed (default: the header's expect-exit)."""
-        cmd = [self.args.smmhp, "run", self.path] + self.header["options"]
+        cmd = [self.args.smmhp, "run", self.path] + self.header["options"] + self.release_fw
         if seed is not None:
             cmd += ["--seed", str(seed)]
         if self.args.coverage:
@@ -187,6 +191,17 @@ class Scenario:
         except (BadScenario, OSError) as exc:
             self.problems.append(str(exc))
             return
+        # `# release: V`: the scenario's expectations hold for edk2 V's
+        # firmware (--release-fw V=ELF), whichever tree is the default
+        self.release_fw = []
+        rel = self.header["release"]
+        if rel is not None:
+            fw = dict(self.args.release_fw).get(rel)
+            if fw is None or not os.path.exists(fw):
+                self.problems.append(f"needs the firmware of edk2 {rel}: "
+                                     + (f"{fw} is not built" if fw else f"no --release-fw {rel}=ELF given"))
+                return
+            self.release_fw = ["--fw", fw]
         self.run()
         by_seed = {}
         for seed in self.header["determinism"]:
@@ -222,7 +237,7 @@ class Scenario:
         """The instruction trace of one vCPU and address range names LABEL."""
         import tempfile
         with tempfile.NamedTemporaryFile("r", suffix=".trace") as tf:
-            cmd = [self.args.smmhp, "run", self.path] + self.header["options"] + ["--quiet", "--trace", "insn", "--trace-cpu", cpu,
+            cmd = [self.args.smmhp, "run", self.path] + self.header["options"] + self.release_fw + ["--quiet", "--trace", "insn", "--trace-cpu", cpu,
                    "--trace-range", rng, "--trace-file", tf.name]
             proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=self.args.timeout)
             text = tf.read()
@@ -274,6 +289,9 @@ def main(argv):
     ap.add_argument("-j", "--jobs", type=int, default=1, help="scenarios run in parallel")
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds per run (default 600)")
     ap.add_argument("--coverage", metavar="DIR", help="write one lcov tracefile per run into DIR")
+    ap.add_argument("--release-fw", action="append", default=[], metavar="VERSION=ELF",
+                    type=lambda s: tuple(s.split("=", 1)) if "=" in s else ap.error(f"--release-fw {s}: want VERSION=ELF"),
+                    help="firmware of edk2 VERSION for scenarios with a `# release: VERSION` header")
     ap.add_argument("paths", nargs="+")
     args = ap.parse_args(argv)
 

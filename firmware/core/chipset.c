@@ -69,6 +69,28 @@ ProbeSmramAtDefaultSmbase (VOID)
           gCompatPcds.Q35SmramAtDefaultSmbase ? "found" : "not found"));
 }
 
+/* OvmfPkg/PlatformPei/MemDetect.c Q35TsegMbytesInitialization (2022.11):
+ * write QUERY (0xFFFF) to MCH 0x50; if it still reads QUERY there is no
+ * extended TSEG and PcdQ35TsegMbytes keeps its default, 8; otherwise the
+ * value read is the size in MiB. */
+STATIC UINT32
+QueryTsegMbytes (VOID)
+{
+  UINT16  Mbytes;
+
+  Cf8Write16 (SMMHP_PCI_MCH_BDF, MCH_EXT_TSEG_MB, MCH_EXT_TSEG_MB_QUERY);
+  Mbytes = Cf8Read16 (SMMHP_PCI_MCH_BDF, MCH_EXT_TSEG_MB);
+  if (Mbytes == MCH_EXT_TSEG_MB_QUERY) {
+    DEBUG ((DEBUG_INFO, "smmhp: no extended TSEG, 8 MiB\n"));
+    return 8;
+  }
+
+  DEBUG ((DEBUG_INFO, "smmhp: extended TSEG of %u MiB\n", Mbytes));
+  return Mbytes;
+}
+
+UINT32  smmhp_tseg_size;
+
 /* OvmfPkg/SmmAccess/SmmAccessPei.c SmmAccessPeiEntryPoint (2022.11):
  * require the hard-wired cache bits in ESMRAMC, set the TSEG size, set
  * G_SMRAME and clear D_LCK. Deviation: PEI sets T_EN (closed) and
@@ -79,8 +101,9 @@ ProbeSmramAtDefaultSmbase (VOID)
 STATIC VOID
 InitTseg (VOID)
 {
-  UINT8  Esmramc;
-  UINT8  Smram;
+  UINT8   Esmramc;
+  UINT8   Smram;
+  UINT32  Mbytes;
 
   Esmramc = smmhp_pci_read8 (SMMHP_PCI_MCH_BDF, MCH_ESMRAMC);
   if ((Esmramc & (MCH_ESMRAMC_SM_CACHE | MCH_ESMRAMC_SM_L1 | MCH_ESMRAMC_SM_L2)) !=
@@ -90,9 +113,19 @@ InitTseg (VOID)
     ASSERT (FALSE);
   }
 
-  /* memmap.h fixes TSEG at 8 MiB: no extended-TSEG query (MCH 0x50). */
+  /* TSEG_SZ from the size: 1, 2 and 8 MiB have their own encodings, any
+   * other size is the extended one. The firmware image fills the first
+   * 6 MiB (memmap.h), so 1 and 2 MiB cannot hold it. */
+  Mbytes          = QueryTsegMbytes ();
+  smmhp_tseg_size = Mbytes << 20;
+  if (Mbytes < 8) {
+    DEBUG ((DEBUG_ERROR, "smmhp: TSEG of %u MiB cannot hold the SMM core (8 MiB at least)\n", Mbytes));
+    ASSERT (FALSE);
+    CpuDeadLoop ();
+  }
+
   Esmramc &= (UINT8)~(MCH_ESMRAMC_TSEG_MASK | MCH_ESMRAMC_T_EN);
-  Esmramc |= MCH_ESMRAMC_H_SMRAME | MCH_ESMRAMC_TSEG_8MB;
+  Esmramc |= MCH_ESMRAMC_H_SMRAME | (Mbytes == 8 ? MCH_ESMRAMC_TSEG_8MB : MCH_ESMRAMC_TSEG_EXT);
   smmhp_pci_write8 (SMMHP_PCI_MCH_BDF, MCH_ESMRAMC, Esmramc);
 
   Smram  = smmhp_pci_read8 (SMMHP_PCI_MCH_BDF, MCH_SMRAM);

@@ -27,14 +27,6 @@
 #include "../../include/smmhp/mailbox.h"
 #include "smm_core_abi.h"
 
-/* Tiles and stacks must fit the fixed memory map (memmap.h). */
-/* Slot i's save-state map ends at tile i + 0x8000; it must stay in TSEG. */
-#define SMMHP_TILE_LIMIT   ((SMMHP_TSEG_BASE + SMMHP_TSEG_SIZE - SMMHP_SMBASE_TILES   \
-                             - (0x10000u - SMMHP_SMM_HANDLER_OFFSET))                \
-                            / SMMHP_SMBASE_TILE_SIZE + 1u)
-#define SMMHP_STACK_LIMIT  ((SMMHP_SMM_STACKS_END - SMMHP_SMM_STACKS) / SMMHP_SMM_STACK_SIZE)
-#define SMMHP_CORE_MAX_CPUS                                                       \
-  (SMMHP_TILE_LIMIT < SMMHP_STACK_LIMIT ? SMMHP_TILE_LIMIT : SMMHP_STACK_LIMIT)
 
 /* MCH SMRAM (0x9D) D_OPEN, which Q35MchIch9.h does not name. */
 #define SMMHP_MCH_SMRAM_D_OPEN  BIT6
@@ -92,6 +84,9 @@ extern EFI_MM_CPU_IO_PROTOCOL       mSmmCpuIo;
 
 /* Boot CPUs found at reset (the MpInitLib analogue, boot_mp.c). */
 extern volatile UINT32  smmhp_boot_ap_count;
+/* The BSP's APIC mode once PEI has chosen it (cpu_count.c): boot APs
+ * wait for it and take the same mode (boot_entry.nasm). */
+extern volatile UINT32  smmhp_boot_apic_mode;
 extern volatile UINT32  smmhp_boot_apic_id[SMMHP_MAX_CPUS];
 
 /* Relocation handler data (reloc.nasm reads it, relocate.c fills it). */
@@ -120,6 +115,7 @@ VOID   smmhp_pci_write8 (UINT32 Bdf, UINT32 Reg, UINT8 Value);
 UINT32 smmhp_pci_read32 (UINT32 Bdf, UINT32 Reg);
 VOID   smmhp_pci_write32 (UINT32 Bdf, UINT32 Reg, UINT32 Value);
 VOID   smmhp_chipset_init (VOID);
+extern UINT32  smmhp_tseg_size;   /* bytes, from MCH 0x50 (InitTseg) */
 
 /* cpu_count.c */
 VOID smmhp_max_cpu_count_init (VOID);

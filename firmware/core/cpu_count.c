@@ -6,6 +6,7 @@
 #include <Library/QemuFwCfgLib.h>
 #include <IndustryStandard/QemuCpuHotplug.h>
 #include <IndustryStandard/Q35MchIch9.h>
+#include <Library/LocalApicLib.h>
 
 VOID
 smmhp_max_cpu_count_init (VOID)
@@ -72,13 +73,27 @@ smmhp_max_cpu_count_init (VOID)
 
   DEBUG ((DEBUG_INFO, "smmhp: BootCpuCount=%d MaxCpuCount=%u\n", BootCpuCount, MaxCpuCount));
   ASSERT (BootCpuCount <= MaxCpuCount);
-  if (MaxCpuCount > SMMHP_CORE_MAX_CPUS) {
-    /* Tiles and SMM stacks have fixed room in memmap.h. */
-    DEBUG ((DEBUG_ERROR, "smmhp: %u possible CPUs, the memory map fits %u\n",
-            MaxCpuCount, (UINT32)SMMHP_CORE_MAX_CPUS));
+  if (MaxCpuCount > SMMHP_MAX_CPUS) {
+    /* The core's per-CPU arrays (core.h) end there: q35's own limit. */
+    DEBUG ((DEBUG_ERROR, "smmhp: %u possible CPUs, the SMM core takes %u\n",
+            MaxCpuCount, (UINT32)SMMHP_MAX_CPUS));
     ASSERT (FALSE);
     CpuDeadLoop ();
   }
+
+#if SMMHP_PLATFORM_X2APIC_ABOVE_255
+  /* Rule (PlatformInitLib/Platform.c PlatformMaxCpuCountInitialization): more than 255 possible CPUs put the BSP into
+   * x2APIC mode here, in PEI (2025.02; not in 2022.11 or 2020.11:
+   * firmware.mk checks the tree); MpInitLib's APs take the BSP's mode at
+   * their first wake-up (MpLib.c ApWakeupFunction, InitialBspApicMode).
+   * Older trees leave this to MpInitLib's AutoEnableX2Apic, which looks
+   * at boot CPUs only (docs/platform-model.md, "APIC mode"). */
+  if (MaxCpuCount > 255) {
+    DEBUG ((DEBUG_INFO, "smmhp: enable x2apic mode\n"));
+    SetApicMode (LOCAL_APIC_MODE_X2APIC);
+  }
+#endif
+  smmhp_boot_apic_mode = GetApicMode ();
 
   gCompatPcds.CpuMaxLogicalProcessorNumber  = MaxCpuCount;
   gCompatPcds.CpuBootLogicalProcessorNumber = BootCpuCount;

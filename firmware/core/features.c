@@ -30,7 +30,7 @@ InitCpuHotEjectData (VOID)
     return;
   }
 
-  /* Count is bounded by SMMHP_CORE_MAX_CPUS, so the size cannot overflow. */
+  /* Count is bounded by SMMHP_MAX_CPUS, so the size cannot overflow. */
   Status = gMmst->MmAllocatePool (
                     EfiRuntimeServicesData,
                     sizeof (CPU_HOT_EJECT_DATA) + (sizeof (UINT64) - 1) + Count * sizeof (UINT64),

@@ -100,7 +100,7 @@ InitCpuData (VOID)
   mCpuHotPlugData.SmBase      = SmramAllocate (sizeof (UINTN) * mMaxNumberOfCpus);
   mCpuHotPlugData.ArrayLength = (UINT32)mMaxNumberOfCpus;
   mCpuHotPlugData.SmrrBase    = SMMHP_TSEG_BASE;
-  mCpuHotPlugData.SmrrSize    = SMMHP_TSEG_SIZE;
+  mCpuHotPlugData.SmrrSize    = smmhp_tseg_size;
 
   for (Index = 0; Index < mMaxNumberOfCpus; Index++) {
     mCpuHotPlugData.SmBase[Index]           = SMMHP_SMBASE_OF_SLOT (Index);
@@ -169,11 +169,29 @@ InstallProtocols (VOID)
   ASSERT_EFI_ERROR (Status);
 }
 
+/* PiCpuSmmEntry allocates the tiles and the SMM stacks of every possible
+ * CPU from SMRAM and stops (ASSERT, then a dead loop) when TSEG cannot
+ * hold them; our layout fixes where they go (memmap.h). */
+STATIC VOID
+CheckSmramFits (UINTN MaxCpus)
+{
+  UINT64  Needed;
+
+  Needed = SMMHP_TSEG_NEEDED ((UINT64)MaxCpus);
+  if (Needed > smmhp_tseg_size) {
+    DEBUG ((DEBUG_ERROR, "smmhp: out of SMRAM: %u possible CPUs need a TSEG of %u MiB, it has %u MiB\n",
+            (UINT32)MaxCpus, (UINT32)((Needed + 0xFFFFF) >> 20), smmhp_tseg_size >> 20));
+    ASSERT (FALSE);
+    CpuDeadLoop ();
+  }
+}
+
 VOID
 smmhp_smm_init (VOID)
 {
+  CheckSmramFits (gCompatPcds.CpuMaxLogicalProcessorNumber);
   InitCpuData ();
-  smmhp_smm_stack_base = SMMHP_SMM_STACKS;
+  smmhp_smm_stack_base = SMMHP_SMM_STACKS_FOR (mMaxNumberOfCpus);
   smmhp_smm_stack_size = SMMHP_SMM_STACK_SIZE;
   BuildPageTables ();
 

@@ -1,5 +1,6 @@
 /* The OS side of bringing APs up and down: the SIPI trampoline copy and
- * the INIT/SIPI IPIs sent through the xAPIC ICR (docs/os-actor.md). */
+ * the INIT/SIPI IPIs sent through the xAPIC ICR, or the x2APIC ICR MSR
+ * when the firmware left the BSP in x2APIC mode (docs/os-actor.md). */
 #include <stdint.h>
 
 #include "hw.h"
@@ -32,8 +33,32 @@ void ap_install_trampoline(struct smmhp_mailbox *mb)
   *(volatile uint32_t *)(dst + patch) = (uint32_t)(uintptr_t)&mb->online[0];
 }
 
+/* IA32_APIC_BASE.EXTD and the x2APIC ICR (Intel SDM vol. 3A 10.12.1,
+ * 10.12.9): one 64-bit write, destination in bits 63:32, no busy bit. */
+#define MSR_APIC_BASE      0x1Bu
+#define APIC_BASE_EXTD     (1ull << 10)
+#define MSR_X2APIC_ICR     0x830u
+
+static uint64_t rdmsr(uint32_t msr)
+{
+  uint32_t lo, hi;
+  __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+  return (uint64_t)hi << 32 | lo;
+}
+
+static void wrmsr(uint32_t msr, uint64_t v)
+{
+  __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+}
+
 static void icr_send(uint32_t apic_id, uint32_t low)
 {
+  /* Linux keeps the mode the firmware chose (x2apic_setup): in x2APIC
+   * mode only the MSR interface exists and destinations are 32 bits. */
+  if (rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD) {
+    wrmsr(MSR_X2APIC_ICR, (uint64_t)apic_id << 32 | low);
+    return;
+  }
   /* Wait for a previous IPI to leave, as Linux's and edk2's xAPIC code do. */
   while (mmio_read32(SMMHP_LAPIC_BASE + ICR_LOW) & ICR_BUSY)
     cpu_pause();

@@ -34,9 +34,10 @@ os_ap_trampoline:
     cpuid
     shr ebx, 24
 .have_id:
-    ; online[] has one byte per APIC ID below 256; a larger ID cannot
-    ; report, and the OS's wait for it becomes the harness's hang verdict.
-    cmp ebx, 0xff
+    ; online[] has one byte per APIC ID below 4096 (SMMHP_MAILBOX_MAX_CPUS);
+    ; a larger ID cannot report, and the OS's wait for it becomes the
+    ; harness's hang verdict.
+    cmp ebx, 0xfff
     ja .park
 
     ; Flat address -> segment:offset (the mailbox is below 1 MiB).

@@ -43,7 +43,7 @@ enum smmhp_os_event {
 
 #define SMMHP_OS_RESULT_BAD_CMD 0xFFFFFFFFu
 
-#define SMMHP_MAILBOX_MAX_CPUS 256
+#define SMMHP_MAILBOX_MAX_CPUS 4096 /* q35's possible-CPU limit since QEMU 9.0 */
 
 struct smmhp_mailbox {
   volatile uint32_t seq;          /* +0x00 bumped by the harness per command */
@@ -55,22 +55,22 @@ struct smmhp_mailbox {
   volatile uint32_t acpi_smi_cpuhp; /* +0x18 DSDT has SMI0/SMIC: hot-plug SMI negotiated */
   volatile uint32_t acpi_fw_unplug; /* +0x1C DSDT's CEJ0 uses fw_remove + SMI */
   volatile uint32_t collected[SMMHP_MAILBOX_MAX_CPUS]; /* +0x20 CSCN: selectors (uids) notified, in order */
-  volatile uint8_t online[SMMHP_MAILBOX_MAX_CPUS];     /* +0x420 per APIC ID: 1 once the AP runs OS code */
+  volatile uint8_t online[SMMHP_MAILBOX_MAX_CPUS];     /* +0x4020 per APIC ID: 1 once the AP runs OS code */
   /* Written by the harness before the OS starts, as QEMU bakes them into the DSDT/MADT. */
-  volatile uint32_t apic_id_of_uid[SMMHP_MAILBOX_MAX_CPUS]; /* +0x520 _MAT: APIC ID of each selector */
-  volatile uint32_t acpi_cpu_count;  /* +0x920 possible CPUs (arch_ids->len): CSCN loop bound, CTFY range */
-  volatile uint32_t acpi_cscn_variant; /* +0x924 enum smmhp_cscn_variant */
-  volatile uint32_t arg2;            /* +0x928 third command argument (OST status) */
-  volatile uint32_t reserved0;       /* +0x92C */
-  volatile uint8_t collected_event[SMMHP_MAILBOX_MAX_CPUS]; /* +0x930 CSCN: Notify code of collected[i] */
+  volatile uint32_t apic_id_of_uid[SMMHP_MAILBOX_MAX_CPUS]; /* +0x5020 _MAT: APIC ID of each selector */
+  volatile uint32_t acpi_cpu_count;  /* +0x9020 possible CPUs (arch_ids->len): CSCN loop bound, CTFY range */
+  volatile uint32_t acpi_cscn_variant; /* +0x9024 enum smmhp_cscn_variant */
+  volatile uint32_t arg2;            /* +0x9028 third command argument (OST status) */
+  volatile uint32_t reserved0;       /* +0x902C */
+  volatile uint8_t collected_event[SMMHP_MAILBOX_MAX_CPUS]; /* +0x9030 CSCN: Notify code of collected[i] */
 };
 
 _Static_assert(__builtin_offsetof(struct smmhp_mailbox, collected) == 0x20, "mailbox layout");
-_Static_assert(__builtin_offsetof(struct smmhp_mailbox, online) == 0x420, "mailbox layout");
-_Static_assert(__builtin_offsetof(struct smmhp_mailbox, apic_id_of_uid) == 0x520, "mailbox layout");
-_Static_assert(__builtin_offsetof(struct smmhp_mailbox, acpi_cpu_count) == 0x920, "mailbox layout");
-_Static_assert(__builtin_offsetof(struct smmhp_mailbox, collected_event) == 0x930, "mailbox layout");
-_Static_assert(sizeof(struct smmhp_mailbox) <= 0x1000, "mailbox fits its page below SMMHP_PLATFORM_INFO_ADDR");
+_Static_assert(__builtin_offsetof(struct smmhp_mailbox, online) == 0x4020, "mailbox layout");
+_Static_assert(__builtin_offsetof(struct smmhp_mailbox, apic_id_of_uid) == 0x5020, "mailbox layout");
+_Static_assert(__builtin_offsetof(struct smmhp_mailbox, acpi_cpu_count) == 0x9020, "mailbox layout");
+_Static_assert(__builtin_offsetof(struct smmhp_mailbox, collected_event) == 0x9030, "mailbox layout");
+_Static_assert(sizeof(struct smmhp_mailbox) <= 0x10000, "mailbox fits SMMHP_MAILBOX_ADDR..SMMHP_MAILBOX_END");
 
 /* Boot parameters the harness writes at SMMHP_PLATFORM_INFO_ADDR before
  * reset: what QEMU's command line fixes and firmware cannot probe. */

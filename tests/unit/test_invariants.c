@@ -45,12 +45,12 @@ static void test_smm_fetch_window_before_lock_is_allowed(void **state)
 static void test_os_written_byte_in_smm_violates(void **state)
 {
   (void)state;
-  uint8_t *bits = calloc(SMMHP_RAM_SIZE / 8, 1);
-  assert_int_equal(inv_smm_fetch_os_bytes(bits, 0x38000, 16), INV_OK);
+  uint8_t *bits = calloc((SMMHP_TSEG_BASE + SMMHP_TSEG_SIZE) / 8, 1);
+  assert_int_equal(inv_smm_fetch_os_bytes(bits, SMMHP_TSEG_BASE + SMMHP_TSEG_SIZE, 0x38000, 16), INV_OK);
   uint64_t a = 0x38007;
   bits[a >> 3] |= 1u << (a & 7);
-  assert_int_equal(inv_smm_fetch_os_bytes(bits, 0x38000, 16), INV_SMM_EXEC_OS_BYTE);
-  assert_int_equal(inv_smm_fetch_os_bytes(bits, 0x38008, 16), INV_OK);
+  assert_int_equal(inv_smm_fetch_os_bytes(bits, SMMHP_TSEG_BASE + SMMHP_TSEG_SIZE, 0x38000, 16), INV_SMM_EXEC_OS_BYTE);
+  assert_int_equal(inv_smm_fetch_os_bytes(bits, SMMHP_TSEG_BASE + SMMHP_TSEG_SIZE, 0x38008, 16), INV_OK);
   free(bits);
 }
 

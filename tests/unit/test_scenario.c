@@ -83,6 +83,39 @@ static bool match(const char *expect_line, const char *event)
 
 /* ---- good files -------------------------------------------------------- */
 
+/* q35's possible-CPU limits per QEMU, and the extended-TSEG default per
+ * machine type (QEMU 16 MiB, pc_compat_2_9: none). */
+static void test_machine_limits(void **state)
+{
+  struct scenario s;
+
+  (void)state;
+  parse_ok("machine cpus=1/288\n", &s);
+  assert_int_equal(s.machine.possible_cpus, 288);
+  assert_int_equal(s.machine.ext_tseg_mbytes, 16);
+  scenario_free(&s);
+  parse_ok("machine cpus=1/4096 qemu=9.0 ext_tseg_mbytes=72\n", &s);
+  assert_int_equal(s.machine.possible_cpus, 4096);
+  assert_int_equal(s.machine.qemu, 4);
+  assert_int_equal(s.machine.ext_tseg_mbytes, 72);
+  scenario_free(&s);
+  parse_ok("machine cpus=1/4 machine_type=pc-q35-2.8\n", &s);
+  assert_int_equal(s.machine.ext_tseg_mbytes, 0);
+  scenario_free(&s);
+  parse_ok("machine cpus=1/4 machine_type=pc-q35-2.8 ext_tseg_mbytes=24\n", &s);
+  assert_int_equal(s.machine.ext_tseg_mbytes, 24);
+  scenario_free(&s);
+
+  struct scenario_machine mc = { .boot_cpus = 1, .possible_cpus = 289, .apic_stride = 1 };
+  char msg[256];
+  assert_int_equal(scenario_check_machine(&mc, msg, sizeof msg), -1);
+  mc.qemu = 4;
+  assert_int_equal(scenario_check_machine(&mc, msg, sizeof msg), 0);
+  mc.boot_cpus = 256;
+  assert_int_equal(scenario_check_machine(&mc, msg, sizeof msg), -1);
+  assert_non_null(strstr(msg, "x2APIC"));
+}
+
 static void test_example(void **state)
 {
   struct scenario s;
@@ -411,11 +444,13 @@ static void test_err_machine(void **state)
               "t.scn:1:14: boot CPUs 0 out of range 1..4 (the possible CPUs)");
   check_error("machine cpus=3/2\n",
               "t.scn:1:14: boot CPUs 3 out of range 1..2 (the possible CPUs)");
-  check_error("machine cpus=1/257\n",
-              "t.scn:1:14: possible CPUs 257 out of range 1..256 (QEMU 7.2's q35 takes up to 288, but more "
-              "than 256 needs x2APIC-mode firmware, which smmhp does not model)");
   check_error("machine cpus=1/289\n",
-              "t.scn:1:14: possible CPUs 289 out of range 1..256 (QEMU 7.2's q35 itself refuses more than 288)");
+              "t.scn:1: possible CPUs 289 out of range 1..288 (QEMU 7.2's q35 refuses more than 288; "
+              "qemu=9.0 takes up to 4096)");
+  check_error("machine cpus=1/4097 qemu=9.0\n",
+              "t.scn:1:14: possible CPUs 4097 out of range 1..4096 (q35's limit since QEMU 9.0)");
+  check_error("machine cpus=1/4 ext_tseg_mbytes=4096\n",
+              "t.scn:1:34: ext_tseg_mbytes 4096 out of range 0..4095");
   check_error("machine cpus=1/2 smm=maybe\n",
               "t.scn:1:22: bad value 'maybe' for 'smm' (expected on|off)");
   check_error("machine cpus=1/2 accel=hvf\n",
@@ -642,6 +677,7 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_example),
+    cmocka_unit_test(test_machine_limits),
     cmocka_unit_test(test_os_s3),
     cmocka_unit_test(test_defaults),
     cmocka_unit_test(test_machine_options),
