@@ -75,7 +75,7 @@ SCENARIOS ?= scenarios
 # last line is "N passed, N failed".
 check: $(BUILD)/smmhp $(UNIT_BINS) firmware release-firmware fuzz-smoke
 	@rel="$${MATRIX_RELEASE:-$$(cat $(EDK2)/.smmhp-release 2>/dev/null)}"; \
-	python3 tests/check.py $(UNIT_BINS) -- --smmhp $(BUILD)/smmhp --logs $(BUILD)/scenario-logs \
+	python3 tests/check.py $(UNIT_BINS) -- --smmhp $(BUILD)/smmhp --logs $(BUILD)/scenario-logs --park-check \
 	  $(RELEASE_FW_ARGS) $$( [ -n "$$rel" ] && echo --release-fw "$$rel=$(FW_ELF)") $(SCENARIOS) \
 	  $$( [ -n "$$rel" ] && echo -- $(BUILD)/smmhp matrix --release "$$rel" --fw $(FW_ELF) \
 	      --fw-nosmm $(FW_DIR)/smmhp-fw-nosmm.elf --os $(OS_ELF) --junit $(BUILD)/matrix-$$rel.xml \
@@ -147,7 +147,7 @@ clean:
 
 # Speed figures (never timed tests): scenario (a)'s CPU time against the
 # 50 ms target, and guest instructions per second.
-bench: $(BUILD)/smmhp firmware
+bench: $(BUILD)/smmhp firmware release-firmware
 	@$(BUILD)/smmhp bench scenarios/hotplug/basic.scn --runs 20 | tee $(BUILD)/bench.txt
 	@awk '/cpu-time-ms/ { printf "  target        scenario (a) under 50 ms of CPU time: %.2f ms, ratio %.2f of target\n", $$3, $$3 / 50 }' $(BUILD)/bench.txt
 	@t0=$$(awk '/cpu-time-ms/ { print $$3 }' $(BUILD)/bench.txt); \

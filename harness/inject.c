@@ -186,6 +186,11 @@ void inject_arm(struct machine *m, const struct scenario_step *st)
       ij->v[i].armed = true;
 }
 
+bool inject_present(const struct machine *m)
+{
+  return m->injections && m->injections->n > 0;
+}
+
 void inject_free(struct machine *m)
 {
   struct injections *ij = m->injections;

@@ -16,6 +16,8 @@ int inject_install(struct machine *m, const struct scenario *s, char *err, size_
 /* The scenario reached this inject step. */
 void inject_arm(struct machine *m, const struct scenario_step *st);
 void inject_free(struct machine *m);
+/* The scenario has injections (they fire at instructions: no parking). */
+bool inject_present(const struct machine *m);
 /* The harness stops the engine at addr: fire the injections due there
  * first (run.c, the stop after an IN/OUT; see inject.c). */
 void inject_before_stop(struct machine *m, uint64_t addr);

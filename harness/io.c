@@ -56,6 +56,7 @@ static void service(struct machine *m, struct vcpu *v, uint32_t code)
   case SMMHP_SVC_DELAY_US:
     v->wake_time = m->vtime + rbx * VTIME_PER_US;
     v->state = VCPU_SLEEP;
+    m->sched_dirty = true;
     m->stop_requested = true;
     break;
   case SMMHP_SVC_PHASE:
@@ -87,6 +88,7 @@ static void service(struct machine *m, struct vcpu *v, uint32_t code)
 
 uint32_t io_read(struct machine *m, struct vcpu *v, uint16_t port, unsigned size)
 {
+  m->wgen++; /* device state is not memory: a loop reading a port never parks */
   uint32_t val = 0xFFFFFFFFu >> (32 - 8 * size);
 
   if (port >= SMMHP_PORT_CPUHP_BASE && port < SMMHP_PORT_CPUHP_BASE + cpuhp_io_len(&m->cpuhp))
@@ -103,6 +105,7 @@ uint32_t io_read(struct machine *m, struct vcpu *v, uint16_t port, unsigned size
 
 void io_write(struct machine *m, struct vcpu *v, uint16_t port, unsigned size, uint32_t val)
 {
+  m->wgen++;
   if (port == SMMHP_PORT_DEBUGCON) {
     debugcon_byte(m, v, (uint8_t)val);
     return;
@@ -153,6 +156,7 @@ static void lapic_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t val
   (void)uc; (void)size;
   if (!v || v->x2apic)
     return; /* xAPIC MMIO is disabled in x2APIC mode (SDM 10.12.1.2) */
+  m->wgen++;
   switch (off & ~3ull) {
   case LAPIC_ICR_HI:
     v->icr_high = (uint32_t)val;

@@ -18,6 +18,7 @@
 #include "dev_smi_features.h"
 #include "elfimage.h"
 #include "evsink.h"
+#include "sched_set.h"
 #include "smmhp/memmap.h"
 #include "trace.h"
 
@@ -69,6 +70,16 @@ struct vcpu {
   uint64_t last_pause;   /* linear address of the last pause/hlt executed */
   uint64_t pauses;
   bool spinning;         /* its last slice ended in a pause loop */
+  /* Parking (run.c, docs/harness.md "Parking spinning vCPUs"): a slice
+   * that started and ended at a pause with the same registers, while no
+   * memory, port or platform state changed, is a fixed point; until
+   * m->wgen moves, the next pick of this vCPU replays its counts
+   * instead of emulating it again. */
+  void *park_ctx;        /* registers at the start of a spinning slice */
+  bool paused_last;      /* the last slice ended at a pause (kept when the scheduler clears `spinning`) */
+  bool parked;
+  uint64_t park_gen, park_insns, park_vtime;
+  unsigned park_blocks;
   uint64_t feature_control; /* MSR 0x3A */
   uint64_t last_violation_addr;
   char fault_msg[160];
@@ -84,6 +95,7 @@ struct machine_config {
   unsigned apic_stride;  /* APIC ID = slot * stride (1: dense, as QEMU's default topology) */
   unsigned core_rules;   /* SMMHP_CORE_RULE_* for the platform SMM core (mailbox.h) */
   bool i386;             /* qemu-system-i386: revision 0x00020000 map, no long mode in CPUID */
+  bool no_park;          /* --no-park: emulate every spinning slice (parking off) */
   uint64_t seed;
   uint64_t budget;       /* guest instructions per scenario step */
   uint64_t smi_host_features; /* etc/smi/supported-features */
@@ -146,6 +158,11 @@ struct machine {
   uint64_t step_hash; uint64_t nswitches;
   char step_order[256]; unsigned step_order_len, step_order_entries;
   unsigned quantum_left;               /* blocks left in the current slice */
+  bool sched_dirty;                    /* a vCPU's state or pending events changed: machine_run rescans */
+  struct sched_set sched_run, sched_busy; /* runnable vCPUs; those not spinning (run.c) */
+  unsigned *sched_list, sched_nrun;    /* the runnable slots, ascending */
+  uint64_t wgen;                       /* bumped by every change a spin loop could observe (parking) */
+  uint64_t parked_slices, slices;      /* slices replayed for parked vCPUs / all slices */
   unsigned max_slice;                  /* slice length is 1..max_slice blocks (seeded) */
   bool stop_requested;                 /* ask the running vCPU to stop at the next boundary */
   bool rescan;                         /* the stop was only to add hooks: run_slice resumes */

@@ -34,6 +34,7 @@ struct options {
   int machine;               /* --machine: -1 as the scenario says, 0 x86_64, 1 i386 */
   const char *cpus;          /* --cpus BOOT/POSSIBLE, or NULL */
   const char *qemu;          /* --qemu VERSION (a `machine ... qemu=` name), or NULL */
+  bool no_park;              /* --no-park: emulate every slice of a spinning vCPU */
 };
 
 static void usage(FILE *f)
@@ -65,6 +66,8 @@ static void usage(FILE *f)
           "                    288, as QEMU 7.2's q35, or 4096 with --qemu 9.0)\n"
           "  --qemu V          QEMU of the scenario's `machine ... qemu=`: 7.2, 7.2.0, 5.1,\n"
           "                    unplug-v1 or 9.0 (q35 with up to 4096 possible CPUs)\n"
+          "  --no-park         emulate every slice of a spinning vCPU instead of replaying\n"
+          "                    a proven fixed point (same trace either way; docs/harness.md)\n"
           "exit status: 0 expectations met, 1 not met, 2 bad input, 3 internal error\n");
 }
 
@@ -155,6 +158,8 @@ static int parse_options(const char *cmd, int argc, char **argv, struct options 
       o->cpus = argv[++i];
     } else if (!strcmp(a, "--qemu")) {
       o->qemu = argv[++i];
+    } else if (!strcmp(a, "--no-park")) {
+      o->no_park = true;
     } else if (!strcmp(a, "--gdb-wait")) {
       o->gdb_wait = true;
     } else if (!strcmp(a, "--quiet")) {
@@ -245,6 +250,8 @@ static int make_machine(const struct options *o, const struct scenario *s, struc
                                        sizeof msg);
   if (rc)
     fprintf(stderr, "smmhp: %s\n", msg);
+  else
+    (*out)->cfg.no_park = o->no_park;
   return rc;
 }
 
@@ -344,7 +351,7 @@ static int cmd_bench(int argc, char **argv)
     fprintf(stderr, "smmhp: bench: out of memory\n");
     rc = 3;
   }
-  uint64_t retired = 0, switches = 0, hash = 0, smm_entries = 0, relocated = 0;
+  uint64_t retired = 0, switches = 0, hash = 0, smm_entries = 0, relocated = 0, parked = 0;
   for (unsigned i = 0; i < o.runs && !rc; i++) {
     struct machine *m = NULL;
     double t0 = cpu_seconds(), w0 = clock_seconds(CLOCK_MONOTONIC);
@@ -366,6 +373,7 @@ static int cmd_bench(int argc, char **argv)
       }
       retired = m->retired;
       switches = m->nswitches;
+      parked = m->parked_slices;
       smm_entries = relocated = 0;
       for (unsigned c = 0; c < m->ncpus; c++) {
         smm_entries += m->cpu[c].smm_entries;
@@ -392,6 +400,8 @@ static int cmd_bench(int argc, char **argv)
     printf("  guest-insns   %" PRIu64 " per run, %.1f M/s of CPU time\n", retired, retired / med / 1e6);
     printf("  switches      %" PRIu64 " per run, %.0f ns each (CPU time / switches)\n", switches,
            med * 1e9 / (double)(switches ? switches : 1));
+    printf("  parked        %" PRIu64 " of those slices replayed for parked vCPUs (%.1f%%)\n", parked,
+           100.0 * (double)parked / (double)(switches ? switches : 1));
     printf("  ns-per-insn   %.1f (CPU time / guest instructions)\n", med * 1e9 / (double)(retired ? retired : 1));
     printf("  smm-entries   %" PRIu64 " per run, %.0f ns each (CPU time / SMM entries)\n", smm_entries,
            med * 1e9 / (double)(smm_entries ? smm_entries : 1));

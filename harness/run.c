@@ -10,6 +10,7 @@
  * docs/harness.md describes the scheme and the Unicorn facts behind it.
  */
 #include "run_internal.h"
+#include "sched_set.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -133,6 +134,7 @@ static void hook_msr(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque, 
   if (!m->cur || !opcode_at(m, addr, 0x0F, write ? 0x30 : 0x32))
     return;
   uint64_t c = 0, a = 0, d = 0;
+  m->wgen++; /* MSRs are state outside memory (parking) */
   uc_reg_read(uc, UC_X86_REG_RCX, &c);
   if (write) {
     uc_reg_read(uc, UC_X86_REG_RAX, &a);
@@ -160,6 +162,7 @@ static void hook_rdtsc(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque
   (void)size;
   if (!m->cur || !opcode_at(m, addr, 0x0F, 0x31))
     return;
+  m->wgen++; /* the value depends on time: never a fixed point */
   /* virtual time: one retired instruction is one nanosecond */
   uint64_t a = (uint32_t)m->vtime, d = m->vtime >> 32;
   uc_reg_write(uc, UC_X86_REG_RAX, &a);
@@ -239,6 +242,15 @@ static void add_special_hook(struct machine *m, enum view vw, const struct speci
   remember_hook(m->hooks[vw], hook_key(sp->addr, sp->kind));
 }
 
+/* SMMHP_DEBUG_SLICES: one stderr line per slice; read once, not per slice. */
+static bool debug_slices(void)
+{
+  static int on = -1;
+  if (on < 0)
+    on = getenv("SMMHP_DEBUG_SLICES") != NULL;
+  return on;
+}
+
 /* ---- block hook ---------------------------------------------------------- */
 
 static struct bc_entry *bc_slot(struct machine *m, enum view vw, uint64_t addr)
@@ -314,9 +326,14 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 static void on_write(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *opaque)
 {
   struct machine *m = opaque;
-  (void)type; (void)value;
+  (void)type;
   if (addr >= m->ram_size || size <= 0)
     return;
+  /* the hook runs before the store: one that leaves memory as it is (a
+   * spin loop's call pushing the same return address) changes nothing a
+   * spin loop could observe; any other store does (parking) */
+  if (size > 8 || addr + (uint64_t)size > m->ram_size || memcmp(m->ram + addr, &value, (size_t)size) != 0)
+    m->wgen++;
   uint64_t end = addr + (uint64_t)size;
   if (end > m->ram_size)
     end = m->ram_size;
@@ -389,7 +406,7 @@ static bool on_invalid(uc_engine *uc, void *opaque)
   uc_reg_read(uc, UC_X86_REG_RIP, &rip);
   struct cpu_mode cm = vcpu_mode(m, m->cur, uc);
   uint64_t lin = cm.cs_base + rip;
-  if (getenv("SMMHP_DEBUG_SLICES"))
+  if (debug_slices())
     fprintf(stderr, "invalid cpu=%d rip=0x%" PRIx64 " lin=0x%" PRIx64 " bits=%d\n", v->slot, rip, lin, cm.bits);
   if (lin + 2 <= m->ram_size && m->ram[lin] == 0x0F && m->ram[lin + 1] == 0xAA) {
     if (!v->in_smm) {
@@ -470,11 +487,25 @@ static void flush_dirty(struct machine *m, enum view vw)
   m->ndirty[vw] = 0;
 }
 
+/* Parking replays counts instead of instructions, so it is off whenever
+ * something observes individual instructions or stores. */
+static bool parking_on(struct machine *m)
+{
+  return !m->cfg.no_park && !m->gdb && !m->coverage && !m->sev && !trace_on(m, TRACE_INSN) && !inject_present(m);
+}
+
 static void run_slice(struct machine *m, struct vcpu *v, unsigned blocks)
 {
   enum view vw = v->in_smm ? VIEW_SMM : VIEW_NORMAL;
   uc_engine *uc = m->uc[vw];
   uint64_t rip = 0;
+  /* A slice that starts at a pause may be a spin loop's fixed point:
+   * keep its starting registers to compare with where it ends. */
+  size_t csz = uc_context_size(uc);
+  bool ref = v->paused_last && parking_on(m) && (v->park_ctx || (v->park_ctx = malloc(csz)));
+  uint64_t gen0 = m->wgen, vtime0 = m->vtime;
+  if (ref)
+    memcpy(v->park_ctx, v->ctx, csz);
 
   if (vw == VIEW_NORMAL)
     views_apply(m);
@@ -502,7 +533,7 @@ static void run_slice(struct machine *m, struct vcpu *v, unsigned blocks)
     /* or gdb stopped it: resume where it stopped (docs/gdb.md) */
   } while (err == UC_ERR_OK && !v->fault && (m->rescan || (m->gdb && gdb_slice_stop(m, v, uc, &rip))));
   m->cur = NULL;
-  if (getenv("SMMHP_DEBUG_SLICES")) {
+  if (debug_slices()) {
     uint64_t r2 = 0;
     uc_reg_read(uc, UC_X86_REG_RIP, &r2);
     fprintf(stderr, "slice cpu=%d view=%d start=0x%" PRIx64 " end=0x%" PRIx64 " err=%d ours=%d lin=0x%" PRIx64 " rsm=%d\n",
@@ -524,17 +555,31 @@ static void run_slice(struct machine *m, struct vcpu *v, unsigned blocks)
   }
   uc_context_save(uc, v->ctx);
   v->spinning = v->pauses != pauses_before;
+  v->paused_last = v->spinning;
+  /* One loop iteration from pause to pause that changed nothing anyone
+   * could see (m->wgen) and came back to the same registers: until wgen
+   * moves, every further slice of it would do exactly the same. */
+  v->parked = ref && v->pauses == pauses_before + 1 && m->wgen == gen0 && !v->pending_rsm && !v->halted_now &&
+              !v->fault && v->state == VCPU_RUN && memcmp(v->park_ctx, v->ctx, csz) == 0;
+  if (v->parked) {
+    v->park_gen = m->wgen;
+    v->park_insns = m->retired - retired_before;
+    v->park_vtime = m->vtime - vtime0;
+    v->park_blocks = blocks - m->quantum_left;
+  }
   if (v->pending_rsm) {
     v->pending_rsm = false;
     smm_rsm(m, v);
   } else if (v->halted_now && v->state == VCPU_RUN) {
     v->state = VCPU_HALTED;
+    m->sched_dirty = true;
   }
   if (v->fault) {
     report_fault(m, v);
     v->fault = false;
     v->state = VCPU_HALTED;
     v->dead = true;
+    m->sched_dirty = true;
   }
 }
 
@@ -583,12 +628,53 @@ static void note_step(struct machine *m, struct vcpu *v)
   }
 }
 
+/* The runnable vCPUs (m->sched_run) and those among them whose last
+ * slice did not end in a pause loop (m->sched_busy), both in slot order.
+ * A full scan delivers pending events to every vCPU: O(CPUs), so it only
+ * happens when something changed a vCPU's state or pending events (every
+ * such place sets m->sched_dirty) or a sleeper's time came. Between scans
+ * only the vCPU that ran can change, and only its `spinning` flag. The
+ * picks are those of a scan per slice: the k-th member in slot order. */
+static void sched_scan(struct machine *m, uint64_t *next_wake)
+{
+  m->sched_dirty = false;
+  m->wgen++; /* events change what a parked vCPU would see */
+  sched_set_clear(&m->sched_run);
+  sched_set_clear(&m->sched_busy);
+  m->sched_nrun = 0;
+  *next_wake = UINT64_MAX;
+  for (unsigned i = 0; i < m->ncpus; i++) {
+    struct vcpu *v = &m->cpu[i];
+    deliver_pending(m, v);
+    if (runnable(m, v)) {
+      sched_set_add(&m->sched_run, i);
+      m->sched_list[m->sched_nrun++] = i;
+      if (!v->spinning)
+        sched_set_add(&m->sched_busy, i);
+    } else if (v->state == VCPU_SLEEP && !v->dead && v->wake_time < *next_wake) {
+      *next_wake = v->wake_time;
+    }
+  }
+}
+
+/* Every runnable vCPU spins: they all get a turn. */
+static void sched_all_turn(struct machine *m)
+{
+  for (unsigned k = 0; k < m->sched_nrun; k++) {
+    m->cpu[m->sched_list[k]].spinning = false;
+    sched_set_add(&m->sched_busy, m->sched_list[k]);
+  }
+}
+
 enum run_result machine_run(struct machine *m, run_until_fn done, void *arg, uint64_t budget)
 {
-  struct vcpu *list[MACHINE_MAX_CPUS];
+  uint64_t next_wake = UINT64_MAX;
 
+  m->sched_dirty = true;
   m->budget_end = m->retired + budget;
   for (;;) {
+    if (m->gdb)
+      m->sched_dirty = true; /* the stub may change anything between slices */
     if (m->fatal)
       return RUN_FATAL;
     if (done && done(m, arg))
@@ -597,34 +683,23 @@ enum run_result machine_run(struct machine *m, run_until_fn done, void *arg, uin
       return RUN_BUDGET;
     if (m->deferred_countdown)
       machine_deferred_tick(m);
+    if (m->sched_dirty || m->vtime >= next_wake)
+      sched_scan(m, &next_wake);
     /* A vCPU whose last slice ended in a pause loop waits for another
      * one: prefer those that make progress (as pause-loop exiting lets a
      * hypervisor do), still chosen by the seed. */
-    unsigned n = 0, nbusy = 0;
-    uint64_t next_wake = UINT64_MAX;
-    for (unsigned i = 0; i < m->ncpus; i++) {
-      struct vcpu *v = &m->cpu[i];
-      deliver_pending(m, v);
-      if (runnable(m, v))
-        list[n++] = v;
-      else if (v->state == VCPU_SLEEP && !v->dead && v->wake_time < next_wake)
-        next_wake = v->wake_time;
-    }
-    for (unsigned i = 0; i < n; i++)
-      if (!list[i]->spinning)
-        list[nbusy++] = list[i];
-    if (nbusy) {
-      n = nbusy;
-    } else if (n && next_wake != UINT64_MAX) {
+    unsigned n = m->sched_busy.count;
+    if (!n && m->sched_nrun && next_wake != UINT64_MAX) {
       /* every runnable vCPU spins and one sleeps: they can only be
        * waiting for the sleeper, so its delay passes at once */
       m->vtime = next_wake;
-      for (unsigned i = 0; i < n; i++)
-        list[i]->spinning = false;
+      for (unsigned k = 0; k < m->sched_nrun; k++)
+        m->cpu[m->sched_list[k]].spinning = false;
       continue;
-    } else {
-      for (unsigned i = 0; i < n; i++)
-        list[i]->spinning = false; /* everyone spins: all get a turn */
+    }
+    if (!n) {
+      sched_all_turn(m);
+      n = m->sched_busy.count;
     }
     if (n == 0) {
       if (next_wake != UINT64_MAX) {
@@ -636,7 +711,7 @@ enum run_result machine_run(struct machine *m, run_until_fn done, void *arg, uin
     if (m->gdb)
       gdb_sched_point(m);
     uint64_t rng_before = m->rng;
-    struct vcpu *v = list[rng_next(m) % n];
+    struct vcpu *v = &m->cpu[sched_set_select(&m->sched_busy, (unsigned)(rng_next(m) % n))];
     unsigned blocks = 1 + (unsigned)(rng_next(m) % m->max_slice);
     struct vcpu *gv = m->gdb ? gdb_step_alone(m, v) : NULL;
     if (gv) {
@@ -645,8 +720,25 @@ enum run_result machine_run(struct machine *m, run_until_fn done, void *arg, uin
       continue;
     }
     note_step(m, v);
-    run_slice(m, v, blocks);
+    m->slices++;
+    if (v->parked && v->park_gen == m->wgen && blocks >= v->park_blocks &&
+        m->retired + v->park_insns < m->budget_end && parking_on(m)) {
+      /* parked: the slice would repeat the recorded iteration exactly */
+      m->parked_slices++;
+      m->retired += v->park_insns;
+      m->vtime += v->park_vtime;
+      v->insns += v->park_insns;
+      v->pauses++;
+      v->spinning = v->paused_last = true;
+    } else {
+      run_slice(m, v, blocks);
+    }
     m->last_slice_cpu = v;
+    /* still runnable (else its change set sched_dirty): busy or spinning */
+    if (v->spinning)
+      sched_set_remove(&m->sched_busy, (unsigned)v->slot);
+    else
+      sched_set_add(&m->sched_busy, (unsigned)v->slot);
   }
 }
 

@@ -409,7 +409,8 @@ int runner_conclude(struct runner *r)
     }
   }
   r->failures = failures;
-  report(r, "guest-instructions %" PRIu64 " virtual-time-ns %" PRIu64 " switches %" PRIu64 "\n", m->retired, m->vtime, m->nswitches);
+  report(r, "guest-instructions %" PRIu64 " virtual-time-ns %" PRIu64 " switches %" PRIu64 " parked-slices %" PRIu64 "\n",
+         m->retired, m->vtime, m->nswitches, m->parked_slices);
   report(r, "step-order %s%s hash=0x%016" PRIx64 "\n", m->step_order,
          m->nswitches > m->step_order_entries ? ",..." : "", m->step_hash);
   report(r, "trace-hash 0x%016" PRIx64 "\n", m->trace_hash);

@@ -90,7 +90,12 @@ static void keep_live(struct machine *m, const struct machine *live)
   for (unsigned i = 0; i < MACHINE_MAX_CPUS; i++) {
     m->cpu[i].ctx = live->cpu[i].ctx;
     m->cpu[i].pre_smm = live->cpu[i].pre_smm;
+    m->cpu[i].park_ctx = live->cpu[i].park_ctx;
   }
+  /* the scheduler's sets (rebuilt by the next machine_run's scan) */
+  m->sched_run = live->sched_run;
+  m->sched_busy = live->sched_busy;
+  m->sched_list = live->sched_list;
   m->cpuhp.slots = live->cpuhp.slots;
   m->fw = live->fw;
   m->os = live->os;
@@ -175,7 +180,10 @@ size_t snapshot_restore(struct machine *m, const struct snapshot *s)
   for (unsigned i = 0; i < MACHINE_MAX_CPUS; i++) {
     restore_ctx(m, &m->cpu[i].ctx, s->ctx[i], s->ctx_size);
     restore_ctx(m, &m->cpu[i].pre_smm, s->pre_smm[i], s->ctx_size);
+    m->cpu[i].parked = false; /* the memory its fixed point saw is gone */
   }
+  m->wgen = live.wgen + 1;
+  m->sched_dirty = true;
   memcpy(m->cpuhp.slots, s->slots, m->cpuhp.dev_count * sizeof *s->slots);
   views_as_mapped(m, &s->m);
   if (m->upfns) {

@@ -151,10 +151,10 @@ class Scenario:
         self.problems = []
         self.runs = 0
 
-    def run(self, seed=None, exits=None):
+    def run(self, seed=None, exits=None, extra=()):
         """One `smmhp run`; returns its output text (None if it did not run).
         exits: the exit statuses allowed (default: the header's expect-exit)."""
-        cmd = [self.args.smmhp, "run", self.path] + self.header["options"] + self.release_fw
+        cmd = [self.args.smmhp, "run", self.path] + self.header["options"] + self.release_fw + list(extra)
         if seed is not None:
             cmd += ["--seed", str(seed)]
         if self.args.coverage:
@@ -202,7 +202,9 @@ class Scenario:
                                      + (f"{fw} is not built" if fw else f"no --release-fw {rel}=ELF given"))
                 return
             self.release_fw = ["--fw", fw]
-        self.run()
+        first = self.run()
+        if self.args.park_check and first is not None:
+            self.park_check(first)
         by_seed = {}
         for seed in self.header["determinism"]:
             first, second = self.run(seed), self.run(seed)
@@ -232,6 +234,20 @@ class Scenario:
             self.sweep(*self.header["sweep"])
         if self.header["trace-insn"]:
             self.trace_insn(*self.header["trace-insn"])
+
+    def park_check(self, parked):
+        """Parking replays proven fixed points of spin loops: a run with it
+        off must give the same events, schedule, counts and verdict."""
+        plain = self.run(extra=["--no-park"])
+        if plain is None:
+            return
+        strip = lambda l: re.sub(r" parked-slices \d+", "", l) if l else l
+        for key in ("trace-hash", "step-order", "guest-instructions", "verdict", "result"):
+            a, b = strip(last_line(parked, key)), strip(last_line(plain, key))
+            if a != b:
+                self.problems.append(f"parking changed '{key}': '{a}' with it, '{b}' with --no-park")
+        n = last_line(parked, "guest-instructions")
+        self.log.append(f"=== parking: same trace, schedule and verdict without it ({n})\n")
 
     def trace_insn(self, cpu, rng, label):
         """The instruction trace of one vCPU and address range names LABEL."""
@@ -289,6 +305,8 @@ def main(argv):
     ap.add_argument("-j", "--jobs", type=int, default=1, help="scenarios run in parallel")
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds per run (default 600)")
     ap.add_argument("--coverage", metavar="DIR", help="write one lcov tracefile per run into DIR")
+    ap.add_argument("--park-check", action="store_true",
+                    help="also run each scenario with --no-park and require the same trace and verdict")
     ap.add_argument("--release-fw", action="append", default=[], metavar="VERSION=ELF",
                     type=lambda s: tuple(s.split("=", 1)) if "=" in s else ap.error(f"--release-fw {s}: want VERSION=ELF"),
                     help="firmware of edk2 VERSION for scenarios with a `# release: VERSION` header")
