@@ -159,15 +159,19 @@ bench: $(BUILD)/smmhp firmware release-firmware
 	t=$$($(BUILD)/smmhp bench scenarios/hotplug/basic.scn --runs 10 --coverage /dev/null | awk '/cpu-time-ms/ { print $$3 }'); \
 	awk -v t=$$t -v t0=$$t0 'BEGIN { printf "  coverage                %.2f ms, ratio %.2f to the bare run\n", t, t / t0 }'
 	@$(BUILD)/smmhp bench scenarios/hotplug/three-boot-cpus.scn --runs 10
+	@t=$$($(BUILD)/smmhp bench scenarios/mutation/no-init-sipi-sipi.scn --runs 5 | awk '/cpu-time-ms/ { print $$3 }'); \
+	t0=$$($(BUILD)/smmhp bench scenarios/mutation/no-init-sipi-sipi.scn --runs 5 --no-park | awk '/cpu-time-ms/ { print $$3 }'); \
+	awk -v t=$$t -v t0=$$t0 'BEGIN { printf "  parking       a spinning hang (mutation/no-init-sipi-sipi): %.1f ms, --no-park %.1f ms, ratio %.2f\n", t, t0, t / t0 }'
 	@BUILD=$(BUILD) ci/bench-scale.sh
 
 # The unit tests, scenarios and matrix again with ASan and UBSan (the
 # harness only; guest images are the same). Not part of `check`: slower.
 SAN_DIR := build/san-address-undefined
-sanitize: firmware
+sanitize: firmware release-firmware
 	@$(MAKE) --no-print-directory SAN=address,undefined $(SAN_DIR)/smmhp \
 	  $(patsubst tests/unit/%.c,$(SAN_DIR)/unit/%,$(UNIT_SRCS))
 	@mkdir -p $(SAN_DIR)/fw $(SAN_DIR)/os && cp $(FW_DIR)/*.elf $(FW_DIR)/edk2-tree $(SAN_DIR)/fw/ && cp $(OS_ELF) $(SAN_DIR)/os/
 	@UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 python3 tests/check.py \
 	  $(patsubst tests/unit/%.c,$(SAN_DIR)/unit/%,$(UNIT_SRCS)) -- --smmhp $(SAN_DIR)/smmhp \
-	  --logs $(SAN_DIR)/scenario-logs $(SCENARIOS)
+	  --logs $(SAN_DIR)/scenario-logs $(RELEASE_FW_ARGS) \
+	  $$(rel=$$(cat $(EDK2)/.smmhp-release 2>/dev/null) && echo --release-fw "$$rel=$(FW_ELF)") $(SCENARIOS)
