@@ -13,8 +13,11 @@
 static struct inv_smram smram_state(struct machine *m)
 {
   const struct chipset_views *cv = chipset_views(&m->chipset);
+  /* the enabled TSEG, or while it is open the TSEG this machine's RAM
+   * ends in (memory-map.md): the boot and S3 relocations run before TSEG
+   * closes, and with an extended TSEG it is larger than 8 MiB */
   struct inv_smram s = {
-    .tseg_base = SMMHP_TSEG_BASE, .tseg_size = SMMHP_TSEG_SIZE,
+    .tseg_base = SMMHP_TSEG_BASE, .tseg_size = m->ram_size - SMMHP_TSEG_BASE,
     .tseg_closed = cv->tseg_closed && cv->tseg_size,
     .window_locked = cv->smbase_locked,
   };

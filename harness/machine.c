@@ -375,7 +375,8 @@ static uint64_t copy_origin(struct machine *m, const struct elfimage *img, const
   return a->addr + (addr - base);
 }
 
-/* The run-time copies the symbolizer knows; the fourth needs a tile. */
+/* The run-time copies the symbolizer knows (the S3 AP start-up page
+ * included); the fourth needs a tile. */
 static uint64_t find_copy(struct machine *m, uint64_t addr, const struct elfimage **img, uint64_t *base)
 {
   uint64_t page = addr & ~0xFFFull, o;
@@ -389,7 +390,8 @@ static uint64_t find_copy(struct machine *m, uint64_t addr, const struct elfimag
       (o = copy_origin(m, &m->fw, "mPostSmmPen", "mPostSmmPenSize", *base = page, addr)) ||
       (tile && (o = copy_origin(m, &m->fw, "smmhp_smi_stub", "smmhp_smi_stub_gdtr", *base = tile, addr))) ||
       (o = copy_origin(m, &m->fw, "smmhp_ap_park", "smmhp_lock_and_go", *base = 0x4000, addr)) ||
-      (o = copy_origin(m, &m->fw, "smmhp_lock_and_go", "smmhp_lock_and_go_end", *base = 0x4100, addr)))
+      (o = copy_origin(m, &m->fw, "smmhp_lock_and_go", "smmhp_lock_and_go_end", *base = 0x4100, addr)) ||
+      (o = copy_origin(m, &m->fw, "smmhp_s3_ap_start", "smmhp_s3_ap_start_end", *base = page, addr)))
     return o;
   *img = &m->os;
   if (m->os_loaded && (o = copy_origin(m, &m->os, "os_ap_trampoline", "os_ap_trampoline_online_base",

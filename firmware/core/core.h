@@ -93,6 +93,7 @@ extern volatile UINT32  smmhp_boot_apic_id[SMMHP_MAX_CPUS];
 extern UINT8            smmhp_reloc_handler[];
 extern UINT8            smmhp_reloc_handler_end[];
 extern volatile UINT32  smmhp_reloc_count;
+extern UINT8            smmhp_nasm_reloc_max_cpus[];
 extern volatile UINT32  smmhp_reloc_apic_id[SMMHP_MAX_CPUS];
 extern volatile UINT32  smmhp_reloc_smbase[SMMHP_MAX_CPUS];
 extern volatile BOOLEAN smmhp_reloc_rebased[SMMHP_MAX_CPUS];
@@ -119,6 +120,7 @@ extern UINT32  smmhp_tseg_size;   /* bytes, from MCH 0x50 (InitTseg) */
 
 /* cpu_count.c */
 VOID smmhp_max_cpu_count_init (VOID);
+VOID smmhp_platform_apic_mode_init (UINT32 MaxCpuCount);
 
 /* boot_mp.c */
 UINTN smmhp_collect_boot_cpus (UINT32 *ApicIds, UINTN Max);

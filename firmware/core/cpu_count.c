@@ -81,6 +81,21 @@ smmhp_max_cpu_count_init (VOID)
     CpuDeadLoop ();
   }
 
+  smmhp_platform_apic_mode_init (MaxCpuCount);
+  gCompatPcds.CpuMaxLogicalProcessorNumber  = MaxCpuCount;
+  gCompatPcds.CpuBootLogicalProcessorNumber = BootCpuCount;
+}
+
+/* The BSP's APIC mode as PEI leaves it, published for the APs. PlatformPei
+ * runs this on every boot path, S3 resume included (OvmfPkg/PlatformPei/
+ * Platform.c InitializePlatform calls MaxCpuCountInitialization before
+ * any boot-mode check), so s3_resume.c calls it again. */
+VOID
+smmhp_platform_apic_mode_init (
+  UINT32  MaxCpuCount
+  )
+{
+  (VOID)MaxCpuCount; /* trees without the rule keep the reset mode */
 #if SMMHP_PLATFORM_X2APIC_ABOVE_255
   /* Rule (PlatformInitLib/Platform.c PlatformMaxCpuCountInitialization): more than 255 possible CPUs put the BSP into
    * x2APIC mode here, in PEI (2025.02; not in 2022.11 or 2020.11:
@@ -94,7 +109,4 @@ smmhp_max_cpu_count_init (VOID)
   }
 #endif
   smmhp_boot_apic_mode = GetApicMode ();
-
-  gCompatPcds.CpuMaxLogicalProcessorNumber  = MaxCpuCount;
-  gCompatPcds.CpuBootLogicalProcessorNumber = BootCpuCount;
 }

@@ -14,6 +14,7 @@
 ;    sets mRebased[Index] after RSM, then jumps to the original RIP.
 ; Entry: CS.base = 0x30000, IP = 0x8000, DS base 0 with a 4 GiB limit.
 
+%define SMMHP_MAX_CPUS      4096     ; memmap.h (relocate.c checks it)
 %define SMMHP_PORT_SERVICE  0x5A0
 %define SMMHP_SVC_FATAL     4
 %define MAP_REVID           0xFEFC
@@ -26,7 +27,8 @@ section .text
 
 global smmhp_reloc_handler, smmhp_reloc_handler_end
 global smmhp_reloc_semaphore_complete
-global smmhp_reloc_count, smmhp_reloc_apic_id, smmhp_reloc_smbase
+global smmhp_reloc_count, smmhp_reloc_apic_id, smmhp_reloc_smbase, smmhp_nasm_reloc_max_cpus
+smmhp_nasm_reloc_max_cpus equ SMMHP_MAX_CPUS
 global smmhp_reloc_rebased, smmhp_reloc_flag_ptr, smmhp_reloc_orig_rip
 
 BITS 16
@@ -121,6 +123,7 @@ align 8
 smmhp_reloc_flag_ptr: dq 0
 smmhp_reloc_orig_rip: dq 0
 smmhp_reloc_count:    dd 0
-smmhp_reloc_apic_id:  times 256 dd 0xFFFFFFFF
-smmhp_reloc_smbase:   times 256 dd 0
-smmhp_reloc_rebased:  times 256 db 0
+; sized like core.h declares them (SMMHP_MAX_CPUS, memmap.h)
+smmhp_reloc_apic_id:  times SMMHP_MAX_CPUS dd 0xFFFFFFFF
+smmhp_reloc_smbase:   times SMMHP_MAX_CPUS dd 0
+smmhp_reloc_rebased:  times SMMHP_MAX_CPUS db 0

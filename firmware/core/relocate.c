@@ -26,6 +26,9 @@ SmmRelocateBases (VOID)
 
   HandlerSize = (UINTN)(smmhp_reloc_handler_end - smmhp_reloc_handler);
   ASSERT (HandlerSize <= sizeof BakBuf);
+  /* reloc.nasm's tables hold SMMHP_MAX_CPUS entries, as core.h says */
+  ASSERT ((UINTN)smmhp_nasm_reloc_max_cpus == SMMHP_MAX_CPUS);
+  ASSERT (mNumberOfCpus <= SMMHP_MAX_CPUS);
 
   U8Ptr       = (UINT8 *)(UINTN)(SMM_DEFAULT_SMBASE + SMM_HANDLER_OFFSET);
   CpuStatePtr = (UINT8 *)(UINTN)(SMM_DEFAULT_SMBASE + SMRAM_SAVE_STATE_MAP_OFFSET);

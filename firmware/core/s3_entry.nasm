@@ -26,8 +26,11 @@
 %define CR4_PAE                0x00000020
 %define MSR_EFER               0xC0000080
 %define EFER_LME               0x00000100
+%define MSR_IA32_APIC_BASE     0x1B
+%define APIC_BASE_EXTD         (1 << 10)
+%define LOCAL_APIC_MODE_X2APIC 2            ; LocalApicLib.h
 
-extern smmhp_s3_resume_main
+extern smmhp_s3_resume_main, smmhp_boot_apic_mode
 extern smmhp_smm_gdt, smmhp_smm_gdt_end, smmhp_smm_cr3
 
 global smmhp_s3_resume_entry
@@ -61,12 +64,17 @@ smmhp_s3_ap_start:
 smmhp_s3_ap_gdtr:
     dw      0x1F                        ; four descriptors
     dd      smmhp_smm_gdt
-; The safe place of TransferApToSafeState (upstream mApHltLoopCode): a
-; hlt loop in the reserved page, outside TSEG; any mode runs it.
+; The safe place of TransferApToSafeState (upstream mApHltLoopCode): the
+; AP arrives in 32-bit protected mode without paging (the page tables are
+; in TSEG, which closes), reports that it left TSEG, then halts here in
+; the reserved page for good; an SMI's RSM comes back to this loop.
+BITS 32
 smmhp_s3_ap_hlt_loop:
+    lock dec dword [smmhp_s3_ap_to_finish]
+.halt:
     cli
     hlt
-    jmp     smmhp_s3_ap_hlt_loop
+    jmp     .halt
 smmhp_s3_ap_start_end:
 
 BITS 32
@@ -93,6 +101,16 @@ smmhp_s3_ap_entry32:
 
 BITS 64
 smmhp_s3_ap_entry64:
+    ; The BSP's APIC mode, as at boot (MpLib.c ApWakeupFunction syncs every
+    ; AP to InitialBspApicMode; cpu_count.c publishes it again on resume).
+    mov     eax, [smmhp_boot_apic_mode]
+    cmp     eax, LOCAL_APIC_MODE_X2APIC
+    jne     .stack
+    mov     ecx, MSR_IA32_APIC_BASE
+    rdmsr
+    or      eax, APIC_BASE_EXTD
+    wrmsr
+.stack:
     ; A stack of its own below the BSP's (upstream: one per AP in the
     ; exchange info); the relocation return hook pushes on it.
     mov     eax, 1
@@ -106,9 +124,24 @@ smmhp_s3_ap_entry64:
     pause
     cmp     byte [smmhp_s3_ap_release], 0
     je      .wait
-    lock dec dword [smmhp_s3_ap_to_finish]
-    mov     rax, [smmhp_s3_ap_park]     ; the hlt loop's copy
-    jmp     rax
+    ; TransferApToSafeState (PiSmmCpuDxeSmm X64/MpFuncs): leave long mode
+    ; while TSEG is still open (the BSP waits for every AP to check in
+    ; from the reserved page): 32-bit code segment, paging off, LME off.
+    mov     esi, [smmhp_s3_ap_park]     ; the hlt loop's copy
+    push    SEL_CODE32
+    lea     rcx, [rel .compat32]
+    push    rcx
+    o64 retf
+BITS 32
+.compat32:
+    mov     eax, cr0
+    and     eax, ~CR0_PG
+    mov     cr0, eax
+    mov     ecx, MSR_EFER
+    rdmsr
+    and     eax, ~EFER_LME
+    wrmsr
+    jmp     esi
 
 section .data
 align 8

@@ -157,6 +157,7 @@ smmhp_s3_resume_main (
   }
 
   smmhp_chipset_init ();
+  smmhp_platform_apic_mode_init ((UINT32)gCompatPcds.CpuMaxLogicalProcessorNumber);
   smmhp_fwcfg_s3_replay ();
   compat_report_phase (SMMHP_PHASE_NEGOTIATED);
 
