@@ -67,16 +67,17 @@ const struct scn_stmt_spec scn_stmt_table[] = {
   { SCN_DEVICE_DEL, "device_del", "device_del slot=N|A..B", false,
     { REQ("slot", SCN_VT_SLOT) } },
   { SCN_OS_CSCN, "os cscn", "os cscn", false, { { 0 } } },
-  /* the OS actor sends INIT-SIPI-SIPI through the xAPIC ICR: 8-bit IDs,
-   * 0xFF being broadcast */
+  /* the OS actor sends INIT-SIPI-SIPI through the xAPIC ICR (IDs up to
+   * 0xFE; it reports higher ones unreachable) or, when the firmware left
+   * x2APIC mode on, the x2APIC ICR; its online[] map ends at 4095 */
   { SCN_OS_ONLINE, "os online", "os online apic=ID", false,
-    { REQ_INT("apic", 0, 0xFE) } },
+    { REQ_INT("apic", 0, 0xFFF) } },
   { SCN_OS_APM, "os apm", "os apm value=N", false,
     { REQ_INT("value", 0, 0xFF) } },
   { SCN_OS_CEJ0, "os cej0", "os cej0 slot=N|A..B", false,
     { REQ("slot", SCN_VT_SLOT) } },
   { SCN_OS_OFFLINE, "os offline", "os offline apic=ID", false,
-    { REQ_INT("apic", 0, 0xFE) } },
+    { REQ_INT("apic", 0, 0xFFF) } },
   { SCN_OS_POKE, "os poke", "os poke addr=A byte=B", false,
     { REQ_INT("addr", 0, U32_MAX), REQ_INT("byte", 0, 0xFF) } },
   { SCN_OS_S3, "os s3", "os s3", false, { { 0 } } },

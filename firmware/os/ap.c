@@ -51,11 +51,16 @@ static void wrmsr(uint32_t msr, uint64_t v)
   __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
 }
 
+static int x2apic_mode(void)
+{
+  return (rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD) != 0;
+}
+
 static void icr_send(uint32_t apic_id, uint32_t low)
 {
   /* Linux keeps the mode the firmware chose (x2apic_setup): in x2APIC
    * mode only the MSR interface exists and destinations are 32 bits. */
-  if (rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD) {
+  if (x2apic_mode()) {
     wrmsr(MSR_X2APIC_ICR, (uint64_t)apic_id << 32 | low);
     return;
   }
@@ -66,8 +71,14 @@ static void icr_send(uint32_t apic_id, uint32_t low)
   mmio_write32(SMMHP_LAPIC_BASE + ICR_LOW, low); /* the write that sends */
 }
 
-void ap_online(struct smmhp_mailbox *mb, uint32_t apic_id)
+uint32_t ap_online(struct smmhp_mailbox *mb, uint32_t apic_id)
 {
+  /* An 8-bit xAPIC destination cannot name it (0xFF is the broadcast):
+   * Linux does not start such a CPU without x2APIC; neither do we. */
+  if (!x2apic_mode() && apic_id > 0xFE) {
+    svc_os_report(SMMHP_OS_EV_APIC_UNREACHABLE, apic_id);
+    return SMMHP_OS_EV_APIC_UNREACHABLE;
+  }
   /* Forget an earlier "online" so that only this start-up counts. */
   if (apic_id < SMMHP_MAILBOX_MAX_CPUS)
     mb->online[apic_id] = 0;
@@ -87,6 +98,7 @@ void ap_online(struct smmhp_mailbox *mb, uint32_t apic_id)
       break;
     cpu_pause();
   }
+  return 0;
 }
 
 void ap_offline(struct smmhp_mailbox *mb, uint32_t apic_id)

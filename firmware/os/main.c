@@ -19,8 +19,7 @@ static uint32_t run_command(struct smmhp_mailbox *mb, uint32_t cmd)
   case SMMHP_OS_CSCN:
     return acpi_cscn(mb);
   case SMMHP_OS_ONLINE:
-    ap_online(mb, mb->arg0);
-    return 0;
+    return ap_online(mb, mb->arg0);
   case SMMHP_OS_APM:
     outb(SMMHP_PORT_APM_CNT, (uint8_t)mb->arg0);
     return 0;

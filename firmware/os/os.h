@@ -17,7 +17,8 @@ uint32_t acpi_csta(uint32_t uid);
 
 /* ap.c: the SIPI trampoline and the OS side of onlining/offlining. */
 void ap_install_trampoline(struct smmhp_mailbox *mb);
-void ap_online(struct smmhp_mailbox *mb, uint32_t apic_id);
+/* 0, or SMMHP_OS_EV_APIC_UNREACHABLE when the ID needs x2APIC mode. */
+uint32_t ap_online(struct smmhp_mailbox *mb, uint32_t apic_id);
 void ap_offline(struct smmhp_mailbox *mb, uint32_t apic_id);
 
 /* main.c: the mailbox command loop (never returns). */

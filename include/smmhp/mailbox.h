@@ -38,6 +38,7 @@ enum smmhp_os_event {
   SMMHP_OS_EV_DEVICE_CHECK = 1,   /* rcx = selector: Notify(Cxxx, 1) from CSCN */
   SMMHP_OS_EV_EJECT_REQUEST = 3,  /* rcx = selector: Notify(Cxxx, 3) from CSCN */
   SMMHP_OS_EV_S3_RESUMED = 0x10,  /* rcx = APs re-onlined: the OS runs again after S3 */
+  SMMHP_OS_EV_APIC_UNREACHABLE = 0x11, /* rcx = APIC ID: above 0xFE in xAPIC mode, not started */
   SMMHP_OS_EV_BAD_CMD = 0x100,    /* rcx = cmd: unknown command, result = ~0 */
 };
 

@@ -501,7 +501,7 @@ static void test_err_numbers(void **state)
   check_error(M "os poke addr=0x100000000 byte=1\n",
               "t.scn:2:14: addr 4294967296 out of range 0..4294967295");
   /* the OS actor's xAPIC ICR: 8-bit IDs, 0xFF is broadcast */
-  check_error(M "os online apic=0xff\n", "t.scn:2:16: apic 255 out of range 0..254");
+  check_error(M "os online apic=0x1000\n", "t.scn:2:16: apic 4096 out of range 0..4095");
   check_error(M "device_add slot=1 apic=0xffffffff\n",
               "t.scn:2:24: apic 4294967295 out of range 0..4294967294");
   check_error(M "budget 0\n", "t.scn:2:8: value 0 out of range 1..18446744073709551615");
