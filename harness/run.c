@@ -1,5 +1,6 @@
-/* The run loop: pick a vCPU (seeded), restore its context into the engine
- * of its memory view, run a slice of basic blocks, save it back.
+/* Running a slice: restore a vCPU's context into the engine of its
+ * memory view, run basic blocks, save it back (the scheduler that picks
+ * the vCPU is sched.c).
  *
  * Hooks installed on every engine:
  *  - a block hook (budget, slices, instruction counting, SMM invariants,
@@ -10,7 +11,6 @@
  * docs/harness.md describes the scheme and the Unicorn facts behind it.
  */
 #include "run_internal.h"
-#include "sched_set.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -21,7 +21,6 @@
 #include "inject.h"
 #include "cpu_mode.h"
 #include "gdbstub.h"
-#include "hotplug_ops.h"
 #include "insn_scan.h"
 #include "sev.h"
 #include "invariants.h"
@@ -49,16 +48,6 @@ struct special_hooks {
   uint64_t *addr; size_t n, cap;
 };
 
-uint64_t machine_rng(struct machine *m);
-
-static uint64_t rng_next(struct machine *m)
-{
-  /* splitmix64: a stable, seedable stream */
-  uint64_t z = (m->rng += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
 
 /* Keyed by address and kind: the instruction after an IN/OUT may itself
  * be one that needs a hook (a hlt, cpuid...). */
@@ -489,12 +478,12 @@ static void flush_dirty(struct machine *m, enum view vw)
 
 /* Parking replays counts instead of instructions, so it is off whenever
  * something observes individual instructions or stores. */
-static bool parking_on(struct machine *m)
+bool parking_on(struct machine *m)
 {
   return !m->cfg.no_park && !m->gdb && !m->coverage && !m->sev && !trace_on(m, TRACE_INSN) && !inject_present(m);
 }
 
-static void run_slice(struct machine *m, struct vcpu *v, unsigned blocks)
+void run_slice(struct machine *m, struct vcpu *v, unsigned blocks)
 {
   enum view vw = v->in_smm ? VIEW_SMM : VIEW_NORMAL;
   uc_engine *uc = m->uc[vw];
@@ -581,169 +570,4 @@ static void run_slice(struct machine *m, struct vcpu *v, unsigned blocks)
     v->dead = true;
     m->sched_dirty = true;
   }
-}
-
-/* Deliver what is pending for v at an instruction boundary (before it runs). */
-static void deliver_pending(struct machine *m, struct vcpu *v)
-{
-  if (v->state == VCPU_ABSENT)
-    return;
-  if (v->init_pending && !v->in_smm) {
-    v->init_pending = false;
-    cpu_do_init(m, v);
-  }
-  if (v->sipi_pending) {
-    v->sipi_pending = false;
-    if (v->state == VCPU_WAIT_SIPI && !v->in_smm)
-      cpu_do_sipi(m, v);
-  }
-  if (v->smi_pending && !v->in_smm && !v->dead) {
-    bool ok = v->state == VCPU_RUN || v->state == VCPU_HALTED || v->state == VCPU_SLEEP ||
-              (v->state == VCPU_WAIT_SIPI && m->cfg.accel == ACCEL_TCG);
-    if (ok) {
-      v->smi_pending = false;
-      smm_enter(m, v);
-    }
-  }
-}
-
-static bool runnable(struct machine *m, struct vcpu *v)
-{
-  if (v->dead)
-    return false;
-  if (v->state == VCPU_SLEEP && v->wake_time <= m->vtime)
-    v->state = VCPU_RUN;
-  return v->state == VCPU_RUN;
-}
-
-static void note_step(struct machine *m, struct vcpu *v)
-{
-  m->nswitches++;
-  m->step_hash = (m->step_hash ^ (uint64_t)(v->slot + 1)) * 0x100000001B3ull;
-  if (m->step_order_len + 6 < sizeof m->step_order) {
-    m->step_order_len += (unsigned)snprintf(m->step_order + m->step_order_len,
-                                            sizeof m->step_order - m->step_order_len, "%s%d",
-                                            m->step_order_len ? "," : "", v->slot);
-    m->step_order_entries++;
-  }
-}
-
-/* The runnable vCPUs (m->sched_run) and those among them whose last
- * slice did not end in a pause loop (m->sched_busy), both in slot order.
- * A full scan delivers pending events to every vCPU: O(CPUs), so it only
- * happens when something changed a vCPU's state or pending events (every
- * such place sets m->sched_dirty) or a sleeper's time came. Between scans
- * only the vCPU that ran can change, and only its `spinning` flag. The
- * picks are those of a scan per slice: the k-th member in slot order. */
-static void sched_scan(struct machine *m, uint64_t *next_wake)
-{
-  m->sched_dirty = false;
-  m->wgen++; /* events change what a parked vCPU would see */
-  sched_set_clear(&m->sched_run);
-  sched_set_clear(&m->sched_busy);
-  m->sched_nrun = 0;
-  *next_wake = UINT64_MAX;
-  for (unsigned i = 0; i < m->ncpus; i++) {
-    struct vcpu *v = &m->cpu[i];
-    deliver_pending(m, v);
-    if (runnable(m, v)) {
-      sched_set_add(&m->sched_run, i);
-      m->sched_list[m->sched_nrun++] = i;
-      if (!v->spinning)
-        sched_set_add(&m->sched_busy, i);
-    } else if (v->state == VCPU_SLEEP && !v->dead && v->wake_time < *next_wake) {
-      *next_wake = v->wake_time;
-    }
-  }
-}
-
-/* Every runnable vCPU spins: they all get a turn. */
-static void sched_all_turn(struct machine *m)
-{
-  for (unsigned k = 0; k < m->sched_nrun; k++) {
-    m->cpu[m->sched_list[k]].spinning = false;
-    sched_set_add(&m->sched_busy, m->sched_list[k]);
-  }
-}
-
-enum run_result machine_run(struct machine *m, run_until_fn done, void *arg, uint64_t budget)
-{
-  uint64_t next_wake = UINT64_MAX;
-
-  m->sched_dirty = true;
-  m->budget_end = m->retired + budget;
-  for (;;) {
-    if (m->gdb)
-      m->sched_dirty = true; /* the stub may change anything between slices */
-    if (m->fatal)
-      return RUN_FATAL;
-    if (done && done(m, arg))
-      return RUN_DONE;
-    if (m->retired >= m->budget_end)
-      return RUN_BUDGET;
-    if (m->deferred_countdown)
-      machine_deferred_tick(m);
-    if (m->sched_dirty || m->vtime >= next_wake)
-      sched_scan(m, &next_wake);
-    /* A vCPU whose last slice ended in a pause loop waits for another
-     * one: prefer those that make progress (as pause-loop exiting lets a
-     * hypervisor do), still chosen by the seed. */
-    unsigned n = m->sched_busy.count;
-    if (!n && m->sched_nrun && next_wake != UINT64_MAX) {
-      /* every runnable vCPU spins and one sleeps: they can only be
-       * waiting for the sleeper, so its delay passes at once */
-      m->vtime = next_wake;
-      for (unsigned k = 0; k < m->sched_nrun; k++)
-        m->cpu[m->sched_list[k]].spinning = false;
-      continue;
-    }
-    if (!n) {
-      sched_all_turn(m);
-      n = m->sched_busy.count;
-    }
-    if (n == 0) {
-      if (next_wake != UINT64_MAX) {
-        m->vtime = next_wake; /* nobody can run: virtual time jumps */
-        continue;
-      }
-      return RUN_STUCK;
-    }
-    if (m->gdb)
-      gdb_sched_point(m);
-    uint64_t rng_before = m->rng;
-    struct vcpu *v = &m->cpu[sched_set_select(&m->sched_busy, (unsigned)(rng_next(m) % n))];
-    unsigned blocks = 1 + (unsigned)(rng_next(m) % m->max_slice);
-    struct vcpu *gv = m->gdb ? gdb_step_alone(m, v) : NULL;
-    if (gv) {
-      m->rng = rng_before; /* gdb steps gv alone, outside the schedule */
-      run_slice(m, gv, 1);
-      continue;
-    }
-    note_step(m, v);
-    m->slices++;
-    if (v->parked && v->park_gen == m->wgen && blocks >= v->park_blocks &&
-        m->retired + v->park_insns < m->budget_end && parking_on(m)) {
-      /* parked: the slice would repeat the recorded iteration exactly */
-      m->parked_slices++;
-      m->retired += v->park_insns;
-      m->vtime += v->park_vtime;
-      v->insns += v->park_insns;
-      v->pauses++;
-      v->spinning = v->paused_last = true;
-    } else {
-      run_slice(m, v, blocks);
-    }
-    m->last_slice_cpu = v;
-    /* still runnable (else its change set sched_dirty): busy or spinning */
-    if (v->spinning)
-      sched_set_remove(&m->sched_busy, (unsigned)v->slot);
-    else
-      sched_set_add(&m->sched_busy, (unsigned)v->slot);
-  }
-}
-
-/* The scheduler's stream, for seeded platform events (hotplug_ops.c). */
-uint64_t machine_rng(struct machine *m)
-{
-  return rng_next(m);
 }

@@ -8,11 +8,17 @@
 
 /* run.c */
 int run_install_hooks(struct machine *m, enum view vw);
+void run_slice(struct machine *m, struct vcpu *v, unsigned blocks);
+/* Parking replays slices, so it is off while anything watches single
+ * instructions or stores (gdb, coverage, insn trace, injections, SEV). */
+bool parking_on(struct machine *m);
 void run_free_hooks(struct machine *m);
 void page_touched(struct machine *m, uint64_t page);
-uint64_t machine_rng(struct machine *m);
 /* Drop the block cache: every block is scanned again (snapshot restore). */
 void run_forget_blocks(struct machine *m);
+
+/* sched.c */
+uint64_t machine_rng(struct machine *m);
 
 /* cpu.c */
 /* SEV C-bit position CPUID 0x8000001F EBX[5:0] reports (docs/nosmm-and-sev.md). */
