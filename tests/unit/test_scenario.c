@@ -83,6 +83,32 @@ static bool match(const char *expect_line, const char *event)
 
 /* ---- good files -------------------------------------------------------- */
 
+/* --cpus / --qemu: applied and checked like the file's own statement; a
+ * step naming a slot the new machine lacks is an error naming its line. */
+static void test_override_machine(void **state)
+{
+  struct scenario s;
+  char msg[512];
+
+  (void)state;
+  parse_ok("machine cpus=1/4\nboot\ndevice_add slot=1..3\n", &s);
+  assert_int_equal(scenario_override_machine(&s, "2/8", NULL, msg, sizeof msg), 0);
+  assert_int_equal(s.machine.boot_cpus, 2);
+  assert_int_equal(s.machine.possible_cpus, 8);
+  assert_int_equal(scenario_override_machine(&s, "1/300", NULL, msg, sizeof msg), -1);
+  assert_non_null(strstr(msg, "--cpus 1/300: possible CPUs 300 out of range 1..288"));
+  assert_int_equal(s.machine.possible_cpus, 8); /* unchanged on error */
+  assert_int_equal(scenario_override_machine(&s, "1/300", "9.0", msg, sizeof msg), 0);
+  assert_int_equal(s.machine.qemu, 4);
+  assert_int_equal(scenario_override_machine(&s, "1/3", NULL, msg, sizeof msg), -1);
+  assert_string_equal(msg, "t.scn:3: slot 3 does not exist with --cpus 1/3 (slots 0..2)");
+  assert_int_equal(scenario_override_machine(&s, NULL, "8.0", msg, sizeof msg), -1);
+  assert_non_null(strstr(msg, "--qemu: unknown QEMU '8.0'"));
+  assert_int_equal(scenario_override_machine(&s, "x/4", NULL, msg, sizeof msg), -1);
+  assert_non_null(strstr(msg, "--cpus: bad value 'x/4'"));
+  scenario_free(&s);
+}
+
 /* q35's possible-CPU limits per QEMU, and the extended-TSEG default per
  * machine type (QEMU 16 MiB, pc_compat_2_9: none). */
 static void test_machine_limits(void **state)
@@ -678,6 +704,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_example),
     cmocka_unit_test(test_machine_limits),
+    cmocka_unit_test(test_override_machine),
     cmocka_unit_test(test_os_s3),
     cmocka_unit_test(test_defaults),
     cmocka_unit_test(test_machine_options),
