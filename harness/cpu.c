@@ -137,7 +137,7 @@ void cpu_do_init(struct machine *m, struct vcpu *v)
    * INIT can arrive from a hook while another vCPU runs on the engine. */
   v->reset_ctx_pending = true;
   v->state = VCPU_WAIT_SIPI;
-  m->sched_dirty = true;
+  sched_touch(m, v);
   machine_event(m, "init cpu=%d apic=%u state=wait_for_sipi smbase=0x%x", v->slot, v->apic_id, v->smbase);
 }
 
@@ -161,7 +161,7 @@ void cpu_do_sipi(struct machine *m, struct vcpu *v)
   zero_gprs(m->uc[VIEW_NORMAL]);
   uc_context_save(m->uc[VIEW_NORMAL], v->ctx);
   v->state = VCPU_RUN;
-  m->sched_dirty = true;
+  sched_touch(m, v);
   machine_event(m, "sipi_start cpu=%d apic=%u cs=0x%x smi_pending=%d", v->slot, v->apic_id,
                 (unsigned)v->sipi_vector << 8, v->smi_pending);
 }
@@ -179,7 +179,7 @@ void machine_raise_smi(struct machine *m, struct vcpu *v, const char *why)
   if (v->state == VCPU_ABSENT)
     return;
   v->smi_pending = true;
-  m->sched_dirty = true;
+  sched_touch(m, v);
   machine_event(m, "smi_raised cpu=%d why=%s in_smm=%d", v->slot, why, v->in_smm);
   if (v == m->cur)
     m->stop_requested = true; /* taken at the next instruction boundary */
@@ -213,13 +213,13 @@ static void deliver_ipi(struct machine *m, struct vcpu *src, struct vcpu *t, uns
   switch (mode) {
   case 2: /* SMI: pending until the CPU can take it */
     t->smi_pending = true;
-    m->sched_dirty = true;
+    sched_touch(m, t);
     action = t->in_smm ? "latched" : t->state == VCPU_WAIT_SIPI ? "pending_wait_for_sipi" : "pending";
     break;
   case 5: /* INIT */
     if (t->in_smm && m->cfg.accel == ACCEL_KVM) {
       t->init_pending = true; /* KVM/hardware: latched until RSM */
-      m->sched_dirty = true;
+      sched_touch(m, t);
       action = "latched";
     } else if (t->in_smm) {
       /* QEMU TCG: INIT is not held off in SMM; do_cpu_init leaves SMM and
@@ -228,11 +228,11 @@ static void deliver_ipi(struct machine *m, struct vcpu *src, struct vcpu *t, uns
       t->in_smm = false;
       t->smi_pending = false;
       t->init_pending = true;
-      m->sched_dirty = true;
+      sched_touch(m, t);
       action = "reset_in_smm";
     } else {
       t->init_pending = true;
-      m->sched_dirty = true;
+      sched_touch(m, t);
       action = "accepted";
     }
     break;
@@ -241,7 +241,7 @@ static void deliver_ipi(struct machine *m, struct vcpu *src, struct vcpu *t, uns
       action = "dropped_in_smm";
     } else if (t->state == VCPU_WAIT_SIPI || t->init_pending) {
       t->sipi_pending = true;
-      m->sched_dirty = true;
+      sched_touch(m, t);
       t->sipi_vector = vector;
       action = "accepted";
     } else {
@@ -418,7 +418,7 @@ void machine_cpu_unplug(struct machine *m, unsigned slot)
   if (slot >= m->ncpus || v->state == VCPU_ABSENT)
     return;
   v->state = VCPU_ABSENT;
-  m->sched_dirty = true;
+  sched_touch(m, v);
   v->in_smm = false;
   machine_event(m, "cpu_destroyed cpu=%u apic=%u", slot, v->apic_id);
   cpuhp_unplug(&m->cpuhp, slot);

@@ -44,6 +44,15 @@ static int read_file(const char *path, uint8_t **buf, size_t *size)
   return 0;
 }
 
+/* By name, then by position in the address-sorted table: the first of
+ * equal names is the one a walk in address order meets first. */
+static int name_cmp(const void *a, const void *b)
+{
+  const struct elfsym *x = *(const struct elfsym *const *)a, *y = *(const struct elfsym *const *)b;
+  int c = strcmp(x->name, y->name);
+  return c ? c : (x > y) - (x < y);
+}
+
 static int load_symbols(struct elfimage *img, const Elf64_Ehdr *eh)
 {
   const Elf64_Shdr *sh = (const void *)(img->file + eh->e_shoff);
@@ -74,6 +83,12 @@ static int load_symbols(struct elfimage *img, const Elf64_Ehdr *eh)
     }
     qsort(img->syms, img->nsyms, sizeof *img->syms, sym_cmp);
   }
+  img->by_name = malloc((img->nsyms ? img->nsyms : 1) * sizeof *img->by_name);
+  if (!img->by_name)
+    return -1;
+  for (size_t i = 0; i < img->nsyms; i++)
+    img->by_name[i] = &img->syms[i];
+  qsort(img->by_name, img->nsyms, sizeof *img->by_name, name_cmp);
   return 0;
 }
 
@@ -115,6 +130,7 @@ void elfimage_free(struct elfimage *img)
   for (size_t i = 0; i < img->nsyms; i++)
     free(img->syms[i].name);
   free(img->syms);
+  free(img->by_name);
   free(img->segs);
   free(img->file);
   free(img->path);
@@ -135,10 +151,15 @@ int elfimage_load(const struct elfimage *img, uint8_t *ram, uint64_t ram_size, c
 
 const struct elfsym *elfimage_find(const struct elfimage *img, const char *name)
 {
-  for (size_t i = 0; i < img->nsyms; i++)
-    if (!strcmp(img->syms[i].name, name))
-      return &img->syms[i];
-  return NULL;
+  size_t lo = 0, hi = img->nsyms;
+  while (lo < hi) { /* first entry not below name */
+    size_t mid = lo + (hi - lo) / 2;
+    if (strcmp(img->by_name[mid]->name, name) < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < img->nsyms && !strcmp(img->by_name[lo]->name, name) ? img->by_name[lo] : NULL;
 }
 
 const struct elfsym *elfimage_lookup(const struct elfimage *img, uint64_t addr)

@@ -24,6 +24,7 @@ struct elfimage {
   uint64_t entry;
   struct elfseg *segs; size_t nsegs;
   struct elfsym *syms; size_t nsyms;   /* sorted by address */
+  const struct elfsym **by_name;       /* the same, sorted by name (then address): elfimage_find */
 };
 
 /* Returns 0, or -1 with a message naming the file in err. */

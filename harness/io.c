@@ -56,7 +56,7 @@ static void service(struct machine *m, struct vcpu *v, uint32_t code)
   case SMMHP_SVC_DELAY_US:
     v->wake_time = m->vtime + rbx * VTIME_PER_US;
     v->state = VCPU_SLEEP;
-    m->sched_dirty = true;
+    sched_touch(m, v);
     m->stop_requested = true;
     break;
   case SMMHP_SVC_PHASE:

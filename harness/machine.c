@@ -76,7 +76,7 @@ static void cb_eject(void *opaque, uint32_t slot)
   struct vcpu *v = &m->cpu[slot];
   if (slot < m->ncpus && v->state != VCPU_ABSENT) {
     v->state = VCPU_ABSENT;
-    m->sched_dirty = true;
+    sched_touch(m, v);
     v->in_smm = false;
     machine_event(m, "cpu_ejected cpu=%u apic=%u", slot, v->apic_id);
     if (v == m->cur)
@@ -194,8 +194,7 @@ int machine_init(struct machine *m, const struct machine_config *cfg)
   }
   if (!m->page_gen || !m->code_page || !m->os_written)
     return -1;
-  if (sched_set_init(&m->sched_run, m->ncpus) || sched_set_init(&m->sched_busy, m->ncpus) ||
-      !(m->sched_list = calloc(m->ncpus ? m->ncpus : 1, sizeof *m->sched_list)))
+  if (sched_set_init(&m->sched_run, m->ncpus) || sched_set_init(&m->sched_busy, m->ncpus))
     return -1;
   if (sev_init(m) || views_init(m) || run_install_hooks(m, VIEW_NORMAL) || run_install_hooks(m, VIEW_SMM) ||
       cpu_templates_init(m))
@@ -271,7 +270,6 @@ void machine_free(struct machine *m)
   free(m->code_page);
   sched_set_free(&m->sched_run);
   sched_set_free(&m->sched_busy);
-  free(m->sched_list);
   free(m->os_written);
   free(m->snap_dirty);
   if (m->ram)
@@ -329,7 +327,7 @@ int machine_power_on(struct machine *m, char *err, size_t errlen)
     uc_context_save(uc, v->ctx);
     v->reset_ctx_pending = false;
     v->state = VCPU_RUN;
-    m->sched_dirty = true;
+    sched_touch(m, v);
   }
   uc_context_free(flat);
   struct smmhp_mailbox *mb = (void *)(m->ram + SMMHP_MAILBOX_ADDR);

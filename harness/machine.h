@@ -159,8 +159,9 @@ struct machine {
   char step_order[256]; unsigned step_order_len, step_order_entries;
   unsigned quantum_left;               /* blocks left in the current slice */
   bool sched_dirty;                    /* a vCPU's state or pending events changed: machine_run rescans */
+  bool sched_self_dirty;               /* only slice_cpu's changed: it alone is looked at again */
+  struct vcpu *slice_cpu;              /* the vCPU of the current (or last) slice */
   struct sched_set sched_run, sched_busy; /* runnable vCPUs; those not spinning (run.c) */
-  unsigned *sched_list, sched_nrun;    /* the runnable slots, ascending */
   uint64_t wgen;                       /* bumped by every change a spin loop could observe (parking) */
   uint64_t parked_slices, slices;      /* slices replayed for parked vCPUs / all slices */
   unsigned max_slice;                  /* slice length is 1..max_slice blocks (seeded) */

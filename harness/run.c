@@ -561,13 +561,13 @@ void run_slice(struct machine *m, struct vcpu *v, unsigned blocks)
     smm_rsm(m, v);
   } else if (v->halted_now && v->state == VCPU_RUN) {
     v->state = VCPU_HALTED;
-    m->sched_dirty = true;
+    sched_touch(m, v);
   }
   if (v->fault) {
     report_fault(m, v);
     v->fault = false;
     v->state = VCPU_HALTED;
     v->dead = true;
-    m->sched_dirty = true;
+    sched_touch(m, v);
   }
 }

@@ -19,6 +19,16 @@ void run_forget_blocks(struct machine *m);
 
 /* sched.c */
 uint64_t machine_rng(struct machine *m);
+/* v's state or pending events changed. Only v's own membership in the
+ * scheduler's sets needs a look when v is the vCPU of the current slice
+ * (its own HLT, RSM, sleep, self-IPI); anything else rescans every vCPU. */
+static inline void sched_touch(struct machine *m, const struct vcpu *v)
+{
+  if (v == m->slice_cpu)
+    m->sched_self_dirty = true;
+  else
+    m->sched_dirty = true;
+}
 
 /* cpu.c */
 /* SEV C-bit position CPUID 0x8000001F EBX[5:0] reports (docs/nosmm-and-sev.md). */

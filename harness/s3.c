@@ -90,7 +90,7 @@ static void start_flat(struct machine *m, struct vcpu *v, uint64_t rip, uint64_t
   uc_context_save(uc, v->ctx);
   v->reset_ctx_pending = false;
   v->state = VCPU_RUN;
-  m->sched_dirty = true;
+  sched_touch(m, v);
 }
 
 int s3_cycle(struct machine *m, char *err, size_t errlen)

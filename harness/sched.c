@@ -68,38 +68,53 @@ static void note_step(struct machine *m, struct vcpu *v)
 /* The runnable vCPUs (m->sched_run) and those among them whose last
  * slice did not end in a pause loop (m->sched_busy), both in slot order.
  * A full scan delivers pending events to every vCPU: O(CPUs), so it only
- * happens when something changed a vCPU's state or pending events (every
- * such place sets m->sched_dirty) or a sleeper's time came. Between scans
- * only the vCPU that ran can change, and only its `spinning` flag. The
- * picks are those of a scan per slice: the k-th member in slot order. */
-static void sched_scan(struct machine *m, uint64_t *next_wake)
+ * happens when something changed another vCPU's state or pending events
+ * (every such place calls sched_touch, which sets m->sched_dirty) or a
+ * sleeper's time came. A change to the vCPU of the current slice only
+ * (its HLT, RSM, sleep, an SMI or IPI to itself) needs that vCPU alone
+ * looked at again: no other vCPU's pending events became deliverable.
+ * Between those, only the vCPU that ran changes, and only its `spinning`
+ * flag. The picks are those of a scan per slice: the k-th member in slot
+ * order. */
+static void sched_place(struct machine *m, struct vcpu *v, uint64_t *next_wake)
 {
-  m->sched_dirty = false;
-  m->wgen++; /* events change what a parked vCPU would see */
-  sched_set_clear(&m->sched_run);
-  sched_set_clear(&m->sched_busy);
-  m->sched_nrun = 0;
-  *next_wake = UINT64_MAX;
-  for (unsigned i = 0; i < m->ncpus; i++) {
-    struct vcpu *v = &m->cpu[i];
-    deliver_pending(m, v);
-    if (runnable(m, v)) {
-      sched_set_add(&m->sched_run, i);
-      m->sched_list[m->sched_nrun++] = i;
-      if (!v->spinning)
-        sched_set_add(&m->sched_busy, i);
-    } else if (v->state == VCPU_SLEEP && !v->dead && v->wake_time < *next_wake) {
+  unsigned i = (unsigned)v->slot;
+
+  deliver_pending(m, v);
+  if (runnable(m, v)) {
+    sched_set_add(&m->sched_run, i);
+    if (v->spinning)
+      sched_set_remove(&m->sched_busy, i);
+    else
+      sched_set_add(&m->sched_busy, i);
+  } else {
+    sched_set_remove(&m->sched_run, i);
+    sched_set_remove(&m->sched_busy, i);
+    if (v->state == VCPU_SLEEP && !v->dead && v->wake_time < *next_wake)
       *next_wake = v->wake_time;
-    }
   }
 }
 
-/* Every runnable vCPU spins: they all get a turn. */
-static void sched_all_turn(struct machine *m)
+static void sched_scan(struct machine *m, uint64_t *next_wake)
 {
-  for (unsigned k = 0; k < m->sched_nrun; k++) {
-    m->cpu[m->sched_list[k]].spinning = false;
-    sched_set_add(&m->sched_busy, m->sched_list[k]);
+  m->sched_dirty = m->sched_self_dirty = false;
+  m->wgen++; /* events change what a parked vCPU would see */
+  sched_set_clear(&m->sched_run);
+  sched_set_clear(&m->sched_busy);
+  *next_wake = UINT64_MAX;
+  for (unsigned i = 0; i < m->ncpus; i++)
+    sched_place(m, &m->cpu[i], next_wake);
+}
+
+/* Every runnable vCPU spins: they all get a turn (or, before a sleeper's
+ * delay is skipped, none is marked spinning any more). */
+static void sched_clear_spinning(struct machine *m, bool all_turn)
+{
+  for (unsigned k = 0, n = m->sched_run.count; k < n; k++) {
+    unsigned slot = sched_set_select(&m->sched_run, k);
+    m->cpu[slot].spinning = false;
+    if (all_turn)
+      sched_set_add(&m->sched_busy, slot);
   }
 }
 
@@ -120,22 +135,26 @@ enum run_result machine_run(struct machine *m, run_until_fn done, void *arg, uin
       return RUN_BUDGET;
     if (m->deferred_countdown)
       machine_deferred_tick(m);
-    if (m->sched_dirty || m->vtime >= next_wake)
+    if (m->sched_dirty || m->vtime >= next_wake) {
       sched_scan(m, &next_wake);
+    } else if (m->sched_self_dirty) {
+      m->sched_self_dirty = false;
+      m->wgen++;
+      sched_place(m, m->slice_cpu, &next_wake);
+    }
     /* A vCPU whose last slice ended in a pause loop waits for another
      * one: prefer those that make progress (as pause-loop exiting lets a
      * hypervisor do), still chosen by the seed. */
     unsigned n = m->sched_busy.count;
-    if (!n && m->sched_nrun && next_wake != UINT64_MAX) {
+    if (!n && m->sched_run.count && next_wake != UINT64_MAX) {
       /* every runnable vCPU spins and one sleeps: they can only be
        * waiting for the sleeper, so its delay passes at once */
       m->vtime = next_wake;
-      for (unsigned k = 0; k < m->sched_nrun; k++)
-        m->cpu[m->sched_list[k]].spinning = false;
+      sched_clear_spinning(m, false);
       continue;
     }
     if (!n) {
-      sched_all_turn(m);
+      sched_clear_spinning(m, true);
       n = m->sched_busy.count;
     }
     if (n == 0) {
@@ -153,10 +172,12 @@ enum run_result machine_run(struct machine *m, run_until_fn done, void *arg, uin
     struct vcpu *gv = m->gdb ? gdb_step_alone(m, v) : NULL;
     if (gv) {
       m->rng = rng_before; /* gdb steps gv alone, outside the schedule */
+      m->slice_cpu = gv;
       run_slice(m, gv, 1);
       continue;
     }
     note_step(m, v);
+    m->slice_cpu = v;
     m->slices++;
     if (v->parked && v->park_gen == m->wgen && blocks >= v->park_blocks &&
         m->retired + v->park_insns < m->budget_end && parking_on(m)) {

@@ -102,7 +102,7 @@ void smm_enter(struct machine *m, struct vcpu *v)
   v->resume_sleep = v->state == VCPU_SLEEP;
   v->was_wait_sipi = v->state == VCPU_WAIT_SIPI;
   v->state = VCPU_RUN;
-  m->sched_dirty = true;
+  sched_touch(m, v);
   v->in_smm = true;
   v->smm_map_smbase = v->smbase;
   v->smm_entries++;
@@ -167,7 +167,7 @@ void smm_rsm(struct machine *m, struct vcpu *v)
     v->state = VCPU_SLEEP;
   else
     v->state = VCPU_RUN;
-  m->sched_dirty = true;
+  sched_touch(m, v);
   if (trace_on(m, TRACE_SMM))
     trace_emit(m, TRACE_SMM, "smm_rsm cpu=%d smbase=0x%x rip=0x%" PRIx64 " mode=%d", v->slot, v->smbase,
                r.rip, vcpu_mode(m, v, uc).bits);

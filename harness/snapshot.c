@@ -95,7 +95,6 @@ static void keep_live(struct machine *m, const struct machine *live)
   /* the scheduler's sets (rebuilt by the next machine_run's scan) */
   m->sched_run = live->sched_run;
   m->sched_busy = live->sched_busy;
-  m->sched_list = live->sched_list;
   m->cpuhp.slots = live->cpuhp.slots;
   m->fw = live->fw;
   m->os = live->os;
