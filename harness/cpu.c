@@ -391,7 +391,7 @@ int machine_cpu_plug(struct machine *m, unsigned slot, bool hotplug)
   if (slot >= m->ncpus || v->state != VCPU_ABSENT)
     return -1;
   uc_context *ctx = v->ctx, *pre = v->pre_smm; /* reused across plugs */
-  void *park = v->park_ctx;
+  uc_context *park = v->park_ctx;
   memset(&v->smi_pending, 0, sizeof *v - offsetof(struct vcpu, smi_pending));
   v->ctx = ctx;
   v->pre_smm = pre;

@@ -244,7 +244,8 @@ void machine_free(struct machine *m)
       uc_context_free(m->cpu[i].ctx);
     if (m->cpu[i].pre_smm)
       uc_context_free(m->cpu[i].pre_smm);
-    free(m->cpu[i].park_ctx);
+    if (m->cpu[i].park_ctx)
+      uc_context_free(m->cpu[i].park_ctx);
   }
   inject_free(m);
   cpu_templates_free(m);

@@ -75,7 +75,7 @@ struct vcpu {
    * memory, port or platform state changed, is a fixed point; until
    * m->wgen moves, the next pick of this vCPU replays its counts
    * instead of emulating it again. */
-  void *park_ctx;        /* registers at the start of a spinning slice */
+  uc_context *park_ctx;  /* second context buffer: the start of a spinning slice */
   bool paused_last;      /* the last slice ended at a pause (kept when the scheduler clears `spinning`) */
   bool parked;
   uint64_t park_gen, park_insns, park_vtime;

@@ -488,13 +488,13 @@ void run_slice(struct machine *m, struct vcpu *v, unsigned blocks)
   enum view vw = v->in_smm ? VIEW_SMM : VIEW_NORMAL;
   uc_engine *uc = m->uc[vw];
   uint64_t rip = 0;
-  /* A slice that starts at a pause may be a spin loop's fixed point:
-   * keep its starting registers to compare with where it ends. */
+  /* A slice that starts at a pause may be a spin loop's fixed point: its
+   * end state goes into the vCPU's second context buffer, so that the
+   * start state (v->ctx) stays there to compare with; then they swap. */
   size_t csz = uc_context_size(uc);
-  bool ref = v->paused_last && parking_on(m) && (v->park_ctx || (v->park_ctx = malloc(csz)));
+  bool ref = v->paused_last && parking_on(m) &&
+             (v->park_ctx || uc_context_alloc(m->uc[VIEW_NORMAL], &v->park_ctx) == UC_ERR_OK);
   uint64_t gen0 = m->wgen, vtime0 = m->vtime;
-  if (ref)
-    memcpy(v->park_ctx, v->ctx, csz);
 
   if (vw == VIEW_NORMAL)
     views_apply(m);
@@ -542,7 +542,14 @@ void run_slice(struct machine *m, struct vcpu *v, unsigned blocks)
     v->fault = true;
     snprintf(v->fault_msg, sizeof v->fault_msg, "no instruction can be fetched at RIP 0x%" PRIx64, rip1);
   }
-  uc_context_save(uc, v->ctx);
+  if (ref) {
+    uc_context *start = v->ctx;
+    uc_context_save(uc, v->park_ctx);
+    v->ctx = v->park_ctx;
+    v->park_ctx = start;
+  } else {
+    uc_context_save(uc, v->ctx);
+  }
   v->spinning = v->pauses != pauses_before;
   v->paused_last = v->spinning;
   /* One loop iteration from pause to pause that changed nothing anyone
