@@ -91,7 +91,8 @@ void check_relocation(struct machine *m, struct vcpu *v)
     smbase[i] = m->cpu[i].smbase;
     reloc[i] = m->cpu[i].relocated && m->cpu[i].state != VCPU_ABSENT;
   }
-  if (inv_smbase_unique(smbase, reloc, m->ncpus, &i, &j) != INV_OK) {
+  /* every other pair was checked when its later CPU was relocated */
+  if (inv_smbase_unique_for(smbase, reloc, m->ncpus, (size_t)v->slot, &i, &j) != INV_OK) {
     m->violation = true;
     machine_event(m, "violation kind=smbase_shared cpu=%zu other=%zu smbase=0x%" PRIx64, i, j, smbase[i]);
   }

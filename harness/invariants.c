@@ -66,6 +66,21 @@ enum inv_kind inv_smbase_unique(const uint64_t *smbase, const bool *relocated, s
   return INV_OK;
 }
 
+enum inv_kind inv_smbase_unique_for(const uint64_t *smbase, const bool *relocated, size_t n, size_t k,
+                                    size_t *first, size_t *second)
+{
+  if (k >= n || !relocated[k])
+    return INV_OK;
+  for (size_t o = 0; o < n; o++) {
+    if (o != k && relocated[o] && smbase[o] == smbase[k]) {
+      *first = o < k ? o : k;
+      *second = o < k ? k : o;
+      return INV_SMBASE_SHARED;
+    }
+  }
+  return INV_OK;
+}
+
 enum inv_kind inv_store_outside_smm(const struct inv_smram *s, uint64_t addr, uint64_t size)
 {
   if (s->tseg_closed && !(addr + size <= s->tseg_base || addr >= s->tseg_base + s->tseg_size))

@@ -44,6 +44,11 @@ enum inv_kind inv_relocated_smbase(const struct inv_smram *s, uint64_t smbase, b
  * indices if any pair is equal. */
 enum inv_kind inv_smbase_unique(const uint64_t *smbase, const bool *relocated, size_t n,
                                 size_t *first, size_t *second);
+/* The same for the pairs CPU k is in: after CPU k alone was relocated,
+ * O(n) instead of O(n^2); the pair found is the one inv_smbase_unique
+ * reports when no other pair is equal. */
+enum inv_kind inv_smbase_unique_for(const uint64_t *smbase, const bool *relocated, size_t n, size_t k,
+                                    size_t *first, size_t *second);
 
 /* A store from outside SMM that reached RAM (was not dropped). */
 enum inv_kind inv_store_outside_smm(const struct inv_smram *s, uint64_t addr, uint64_t size);

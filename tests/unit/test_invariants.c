@@ -84,6 +84,17 @@ static void test_two_cpus_one_smbase_violates(void **state)
   uint64_t reset[3] = { 0x30000, 0x30000, SMMHP_SMBASE_OF_SLOT(0) };
   bool rel2[3] = { false, false, true };
   assert_int_equal(inv_smbase_unique(reset, rel2, 3, &a, &b), INV_OK);
+  /* the pairs of one CPU: the run checks the CPU just relocated */
+  a = b = 9;
+  assert_int_equal(inv_smbase_unique_for(sb, rel, 3, 2, &a, &b), INV_SMBASE_SHARED);
+  assert_int_equal(a, 1);
+  assert_int_equal(b, 2);
+  assert_int_equal(inv_smbase_unique_for(sb, rel, 3, 1, &a, &b), INV_SMBASE_SHARED);
+  assert_int_equal(a, 1);
+  assert_int_equal(b, 2);
+  assert_int_equal(inv_smbase_unique_for(sb, rel, 3, 0, &a, &b), INV_OK);
+  assert_int_equal(inv_smbase_unique_for(reset, rel2, 3, 0, &a, &b), INV_OK); /* not relocated */
+  assert_int_equal(inv_smbase_unique_for(sb, rel, 3, 3, &a, &b), INV_OK);     /* no such CPU */
 }
 
 static void test_store_into_smram_outside_smm_violates(void **state)
