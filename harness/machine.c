@@ -23,11 +23,17 @@ static void sink_event(void *ctx, const char *line)
   for (const char *p = line; *p; p++)
     m->trace_hash = (m->trace_hash ^ (uint8_t)*p) * 0x100000001B3ull;
   m->trace_hash = (m->trace_hash ^ '\n') * 0x100000001B3ull;
-  if (m->nevents == m->events_cap) {
-    m->events_cap = m->events_cap ? 2 * m->events_cap : 1024;
-    m->events = realloc(m->events, m->events_cap * sizeof *m->events);
+  if (m->events_keep && m->nevents >= m->events_keep) {
+    m->events_dropped++;
+    if (m->event_watch)
+      m->event_watch(m->event_watch_ctx, line);
+  } else {
+    if (m->nevents == m->events_cap) {
+      m->events_cap = m->events_cap ? 2 * m->events_cap : 1024;
+      m->events = realloc(m->events, m->events_cap * sizeof *m->events);
+    }
+    m->events[m->nevents++] = strdup(line);
   }
-  m->events[m->nevents++] = strdup(line);
   if (m->log)
     m->log(m->log_ctx, line);
 }
@@ -172,6 +178,9 @@ int machine_init(struct machine *m, const struct machine_config *cfg)
   m->ncpus = cfg->possible_cpus;
   m->rng = cfg->seed;
   m->max_slice = 32;
+  /* a few hundred MiB of event lines at most; beyond, the runner matches
+   * expectations on the fly (runner.c) */
+  m->events_keep = MACHINE_EVENTS_KEEP;
   m->trace_hash = 0xCBF29CE484222325ull;
   m->step_hash = 0xCBF29CE484222325ull;
   m->ev = (struct evsink){ sink_event, m };

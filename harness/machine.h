@@ -23,6 +23,7 @@
 #include "trace.h"
 
 #define MACHINE_MAX_CPUS SMMHP_MAX_CPUS
+#define MACHINE_EVENTS_KEEP 2000000u /* event lines kept in memory (struct machine events_keep) */
 
 enum view { VIEW_NORMAL = 0, VIEW_SMM = 1, VIEW_COUNT };
 
@@ -149,6 +150,13 @@ struct machine {
   void *log_ctx;
   uint64_t trace_hash;
   char **events; size_t nevents, events_cap;
+  /* Events kept in `events`: at most events_keep (0: all). The ones past
+   * it only reach the hash, the log and event_watch (the scenario runner
+   * matches its expectations on them as they come). */
+  size_t events_keep;
+  uint64_t events_dropped;
+  void (*event_watch)(void *ctx, const char *line);
+  void *event_watch_ctx;
   char dbg_line[MACHINE_MAX_CPUS][256]; unsigned dbg_len[MACHINE_MAX_CPUS];
 
   /* time and scheduling */

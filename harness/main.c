@@ -35,6 +35,7 @@ struct options {
   const char *cpus;          /* --cpus BOOT/POSSIBLE, or NULL */
   const char *qemu;          /* --qemu VERSION (a `machine ... qemu=` name), or NULL */
   bool no_park;              /* --no-park: emulate every slice of a spinning vCPU */
+  uint64_t events_keep;      /* --events-keep N: event lines kept in memory (0: default) */
 };
 
 static void usage(FILE *f)
@@ -66,6 +67,8 @@ static void usage(FILE *f)
           "                    288, as QEMU 7.2's q35, or 4096 with --qemu 9.0)\n"
           "  --qemu V          QEMU of the scenario's `machine ... qemu=`: 7.2, 7.2.0, 5.1,\n"
           "                    unplug-v1 or 9.0 (q35 with up to 4096 possible CPUs)\n"
+          "  --events-keep N   keep N event lines in memory (default 2000000); later ones\n"
+          "                    are matched against the expectations as they come\n"
           "  --no-park         emulate every slice of a spinning vCPU instead of replaying\n"
           "                    a proven fixed point (same trace either way; docs/harness.md)\n"
           "exit status: 0 expectations met, 1 not met, 2 bad input, 3 internal error\n");
@@ -86,7 +89,7 @@ static int parse_options(const char *cmd, int argc, char **argv, struct options 
 {
   static const char *const with_value[] = { "--seed", "--fw", "--fw-nosmm", "--os", "--log", "--trace-file", "--runs", "--coverage",
                                             "--trace", "--trace-cpu", "--trace-range", "--gdb", "--machine",
-                                            "--cpus", "--qemu" };
+                                            "--cpus", "--qemu", "--events-keep" };
   char msg[160];
 
   memset(o, 0, sizeof *o);
@@ -158,6 +161,11 @@ static int parse_options(const char *cmd, int argc, char **argv, struct options 
       o->cpus = argv[++i];
     } else if (!strcmp(a, "--qemu")) {
       o->qemu = argv[++i];
+    } else if (!strcmp(a, "--events-keep")) {
+      if (parse_u64(argv[++i], &o->events_keep) || o->events_keep == 0) {
+        fprintf(stderr, "smmhp: %s: --events-keep: want a count above 0, not '%s'\n", cmd, argv[i]);
+        return 2;
+      }
     } else if (!strcmp(a, "--no-park")) {
       o->no_park = true;
     } else if (!strcmp(a, "--gdb-wait")) {
@@ -250,8 +258,11 @@ static int make_machine(const struct options *o, const struct scenario *s, struc
                                        sizeof msg);
   if (rc)
     fprintf(stderr, "smmhp: %s\n", msg);
-  else
+  else {
     (*out)->cfg.no_park = o->no_park;
+    if (o->events_keep)
+      (*out)->events_keep = o->events_keep;
+  }
   return rc;
 }
 

@@ -289,15 +289,59 @@ int runner_prepare(struct runner *r)
   return 0;
 }
 
+/* An event the machine does not keep (past events_keep): match it now. */
+static void watch_event(void *ctx, const char *line)
+{
+  struct runner *r = ctx;
+  for (size_t i = 0; i < r->s->nexpect; i++) {
+    if (r->late_hit[i] || !scenario_event_matches(&r->s->expect[i], line))
+      continue;
+    r->late_hit[i] = true;
+    r->late_line[i] = strdup(line);
+  }
+}
+
+static void watch_events(struct runner *r)
+{
+  struct machine *m = r->m;
+  if (m->event_watch_ctx == r)
+    return;
+  if (!r->late_hit) {
+    r->late_hit = calloc(r->s->nexpect ? r->s->nexpect : 1, sizeof *r->late_hit);
+    r->late_line = calloc(r->s->nexpect ? r->s->nexpect : 1, sizeof *r->late_line);
+  }
+  if (r->late_hit && r->late_line) {
+    m->event_watch = watch_event;
+    m->event_watch_ctx = r;
+  }
+}
+
+static void unwatch_events(struct runner *r)
+{
+  if (r->m->event_watch_ctx == r) {
+    r->m->event_watch = NULL;
+    r->m->event_watch_ctx = NULL;
+  }
+  for (size_t i = 0; r->late_line && i < r->s->nexpect; i++)
+    free(r->late_line[i]);
+  free(r->late_line);
+  free(r->late_hit);
+  r->late_line = NULL;
+  r->late_hit = NULL;
+}
+
 int runner_steps(struct runner *r, size_t from, size_t to)
 {
   struct machine *m = r->m;
 
+  watch_events(r);
   for (size_t i = from; i < to && i < r->s->nsteps && !r->ended; i++) {
     const struct scenario_step *st = &r->s->steps[i];
     enum run_result rr = run_step(r, st);
-    if (r->internal_error)
+    if (r->internal_error) {
+      unwatch_events(r); /* no conclusion follows */
       return r->bad_input ? 2 : 3;
+    }
     if (rr == RUN_DONE && st->kind != SCN_DEVICE_ADD)
       machine_deferred_flush(m); /* a `when=soon` plug not yet due happens now */
     if (m->refused) {
@@ -397,10 +441,11 @@ int runner_conclude(struct runner *r)
     for (size_t k = 0; k < m->nevents && !hit; k++)
       if (scenario_event_matches(e, m->events[k]))
         hit = k + 1;
-    bool ok = e->negate ? !hit : hit != 0;
+    const char *line = hit ? m->events[hit - 1] : r->late_hit && r->late_hit[i] ? r->late_line[i] : NULL;
+    bool ok = e->negate ? !line : line != NULL;
     if (!ok) {
       report(r, "FAIL %s:%d: %s %s%s%s\n", r->s->name, e->line, e->negate ? "expect-not" : "expect", e->key,
-             e->negate ? " occurred: " : " never occurred", e->negate ? m->events[hit - 1] : "");
+             e->negate ? " occurred: " : " never occurred", e->negate && line ? line : "");
       failures++;
     } else {
       report(r, "ok   %s:%d: %s %s\n", r->s->name, e->line, e->negate ? "expect-not" : "expect", e->key);
@@ -414,6 +459,10 @@ int runner_conclude(struct runner *r)
   report(r, "step-order %s%s hash=0x%016" PRIx64 "\n", m->step_order,
          m->nswitches > m->step_order_entries ? ",..." : "", m->step_hash);
   report(r, "trace-hash 0x%016" PRIx64 "\n", m->trace_hash);
+  if (m->events_dropped)
+    report(r, "events %zu kept, %" PRIu64 " more matched as they came (events_keep)\n", m->nevents,
+           m->events_dropped);
   report(r, "result %s\n", failures ? "FAIL" : "PASS");
+  unwatch_events(r);
   return failures ? 1 : 0;
 }

@@ -18,6 +18,9 @@ struct runner {
   const char *verdict_name;
   int failures;
   char deciding[256];    /* keys of the expected events that occurred */
+  /* expectations met by events past the machine's events_keep */
+  bool *late_hit;
+  char **late_line;      /* the first such line, for an expect-not report */
 };
 
 /* Returns the process exit status for `smmhp run`. */

@@ -111,6 +111,8 @@ static void keep_live(struct machine *m, const struct machine *live)
   m->log_ctx = live->log_ctx;
   m->events = live->events;
   m->events_cap = live->events_cap;
+  m->event_watch = live->event_watch;
+  m->event_watch_ctx = live->event_watch_ctx;
   m->page_gen = live->page_gen;
   m->code_page = live->code_page;
   memcpy(m->seen_gen, live->seen_gen, sizeof m->seen_gen);
