@@ -316,7 +316,7 @@ static void watch_events(struct runner *r)
   }
 }
 
-static void unwatch_events(struct runner *r)
+void runner_release(struct runner *r)
 {
   if (r->m->event_watch_ctx == r) {
     r->m->event_watch = NULL;
@@ -339,7 +339,7 @@ int runner_steps(struct runner *r, size_t from, size_t to)
     const struct scenario_step *st = &r->s->steps[i];
     enum run_result rr = run_step(r, st);
     if (r->internal_error) {
-      unwatch_events(r); /* no conclusion follows */
+      runner_release(r); /* no conclusion follows */
       return r->bad_input ? 2 : 3;
     }
     if (rr == RUN_DONE && st->kind != SCN_DEVICE_ADD)
@@ -463,6 +463,6 @@ int runner_conclude(struct runner *r)
     report(r, "events %zu kept, %" PRIu64 " more matched as they came (events_keep)\n", m->nevents,
            m->events_dropped);
   report(r, "result %s\n", failures ? "FAIL" : "PASS");
-  unwatch_events(r);
+  runner_release(r);
   return failures ? 1 : 0;
 }

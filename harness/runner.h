@@ -33,5 +33,8 @@ int runner_execute(struct runner *r);
 int runner_prepare(struct runner *r);
 int runner_steps(struct runner *r, size_t from, size_t to);
 int runner_conclude(struct runner *r);
+/* What runner_steps set up (the late-event watch), for a runner that
+ * stops without runner_conclude (a snapshot prefix); conclude does it. */
+void runner_release(struct runner *r);
 
 #endif

@@ -32,7 +32,11 @@ int booted_new(const char *prefix_text, const char *fw, const char *os, struct b
   if ((rc = scenario_machine_new(&b->prefix, fw, os, false, 0, &b->m, err, errlen)))
     return rc;
   struct runner r = { .s = &b->prefix, .m = b->m };
-  if ((rc = runner_prepare(&r)) || (rc = runner_steps(&r, 0, b->boot_steps))) {
+  rc = runner_prepare(&r);
+  if (!rc)
+    rc = runner_steps(&r, 0, b->boot_steps);
+  runner_release(&r); /* the prefix never concludes */
+  if (rc) {
     snprintf(err, errlen, "prefix: cannot apply its mutations or boot (exit %d)", rc);
     return rc;
   }
