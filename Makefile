@@ -123,9 +123,10 @@ matrix: $(BUILD)/smmhp firmware
 # Firmware line coverage of every scenario and of the matrix, merged and
 # rendered into $(BUILD)/coverage/index.html (docs/coverage.md).
 .PHONY: coverage
-coverage: $(BUILD)/smmhp firmware
+coverage: $(BUILD)/smmhp firmware release-firmware
 	@ci/deps.sh lcov
 	@rel="$${MATRIX_RELEASE:-$$(cat $(EDK2)/.smmhp-release 2>/dev/null)}"; \
+	SCENARIO_ARGS="$(RELEASE_FW_ARGS) $$( [ -n "$$rel" ] && echo --release-fw "$$rel=$(FW_ELF)")" \
 	ci/coverage.sh $(BUILD)/coverage $(BUILD)/smmhp "$$rel" $(FW_ELF) $(FW_DIR)/smmhp-fw-nosmm.elf $(OS_ELF) $(SCENARIOS)
 
 # Every release Debian serves; unavailable ones are listed as such.

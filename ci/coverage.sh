@@ -5,6 +5,8 @@
 # genhtml into OUT/index.html. Prints the line coverage of the hot-plug
 # driver's files and the lines no run reached.
 # usage: ci/coverage.sh OUT SMMHP RELEASE FW_ELF FW_NOSMM_ELF OS_ELF SCENARIO_PATH...
+# SCENARIO_ARGS: more tests/run_scenarios.py options (the Makefile passes
+# --release-fw VERSION=ELF for the `# release:` scenarios).
 set -uo pipefail
 out=$1 smmhp=$2 rel=$3 fw=$4 fw_nosmm=$5 os=$6
 shift 6
@@ -13,7 +15,8 @@ status=0
 rm -rf "$out"
 mkdir -p "$out"
 echo "coverage: scenarios"
-python3 tests/run_scenarios.py -j 2 --smmhp "$smmhp" --logs "$out/logs/scenarios" --coverage "$out" "$@" |
+# shellcheck disable=SC2086 # SCENARIO_ARGS is a list of words
+python3 tests/run_scenarios.py -j 2 --smmhp "$smmhp" --logs "$out/logs/scenarios" --coverage "$out" ${SCENARIO_ARGS:-} "$@" |
   tail -n 1 || status=1
 if [ -n "$rel" ]; then
   echo "coverage: matrix (edk2 $rel)"
