@@ -36,6 +36,7 @@ struct options {
   const char *qemu;          /* --qemu VERSION (a `machine ... qemu=` name), or NULL */
   bool no_park;              /* --no-park: emulate every slice of a spinning vCPU */
   uint64_t events_keep;      /* --events-keep N: event lines kept in memory (0: default) */
+  int ext_tseg_mbytes;       /* --ext-tseg-mbytes N, or -1: as the scenario says */
 };
 
 static void usage(FILE *f)
@@ -67,6 +68,8 @@ static void usage(FILE *f)
           "                    288, as QEMU 7.2's q35, or 4096 with --qemu 9.0)\n"
           "  --qemu V          QEMU of the scenario's `machine ... qemu=`: 7.2, 7.2.0, 5.1,\n"
           "                    unplug-v1 or 9.0 (q35 with up to 4096 possible CPUs)\n"
+          "  --ext-tseg-mbytes N  MCH extended TSEG in MiB (QEMU mch.extended-tseg-mbytes;\n"
+          "                    0: none); n possible CPUs need 6 MiB + 16 KiB each\n"
           "  --events-keep N   keep N event lines in memory (default 2000000); later ones\n"
           "                    are matched against the expectations as they come\n"
           "  --no-park         emulate every slice of a spinning vCPU instead of replaying\n"
@@ -89,12 +92,13 @@ static int parse_options(const char *cmd, int argc, char **argv, struct options 
 {
   static const char *const with_value[] = { "--seed", "--fw", "--fw-nosmm", "--os", "--log", "--trace-file", "--runs", "--coverage",
                                             "--trace", "--trace-cpu", "--trace-range", "--gdb", "--machine",
-                                            "--cpus", "--qemu", "--events-keep" };
+                                            "--cpus", "--qemu", "--events-keep", "--ext-tseg-mbytes" };
   char msg[160];
 
   memset(o, 0, sizeof *o);
   o->runs = 20;
   o->machine = -1;
+  o->ext_tseg_mbytes = -1;
   o->trace = trace_config_none();
   path_beside_self(o->fw, sizeof o->fw, "fw/smmhp-fw.elf");
   path_beside_self(o->fw_nosmm, sizeof o->fw_nosmm, "fw/smmhp-fw-nosmm.elf");
@@ -161,6 +165,13 @@ static int parse_options(const char *cmd, int argc, char **argv, struct options 
       o->cpus = argv[++i];
     } else if (!strcmp(a, "--qemu")) {
       o->qemu = argv[++i];
+    } else if (!strcmp(a, "--ext-tseg-mbytes")) {
+      if (parse_u64(argv[++i], &n) || n > 4095) {
+        fprintf(stderr, "smmhp: %s: --ext-tseg-mbytes: want 0..4095 (MiB; 0: no extended TSEG), not '%s'\n", cmd,
+                argv[i]);
+        return 2;
+      }
+      o->ext_tseg_mbytes = (int)n;
     } else if (!strcmp(a, "--events-keep")) {
       if (parse_u64(argv[++i], &o->events_keep) || o->events_keep == 0) {
         fprintf(stderr, "smmhp: %s: --events-keep: want a count above 0, not '%s'\n", cmd, argv[i]);
@@ -229,18 +240,13 @@ static int load_scenario(const struct options *o, struct scenario *s)
 {
   struct scenario_error err;
 
-  if (scenario_parse_file(o->scenario, s, &err)) {
+  struct scenario_overrides ov = { o->cpus, o->qemu, o->ext_tseg_mbytes };
+  if (scenario_parse_file_over(o->scenario, &ov, s, &err)) {
     fprintf(stderr, "%s\n", err.text);
     return 2;
   }
   if (o->machine >= 0)
     s->machine.i386 = o->machine == 1;
-  char msg[512];
-  if ((o->cpus || o->qemu) && scenario_override_machine(s, o->cpus, o->qemu, msg, sizeof msg)) {
-    fprintf(stderr, "smmhp: %s\n", msg);
-    scenario_free(s);
-    return 2;
-  }
   const char *fw = fw_for(o, s);
   if (access(fw, R_OK) || access(o->os, R_OK)) {
     fprintf(stderr, "smmhp: missing firmware image: %s (build it with `make firmware`, or pass --fw/--os)\n",

@@ -16,6 +16,7 @@
 struct parser {
   struct scenario *s;
   struct scenario_error *err;
+  const struct scenario_overrides *ov; /* command-line machine settings, or NULL */
   const char *name;
   int line;
   struct scn_lexer lx;
@@ -420,55 +421,45 @@ static int bind(struct parser *p, const struct scn_stmt_spec *sp, size_t first,
 
 /* ---- placing a bound statement into struct scenario ----------------- */
 
-int scenario_override_machine(struct scenario *s, const char *cpus, const char *qemu, char *msg, size_t len)
+/* --cpus, --qemu and --ext-tseg-mbytes replace the machine statement's
+ * values before it is checked, so every later statement (slot ranges
+ * included) is checked against the machine that will run. */
+static int apply_overrides(const struct scenario_overrides *ov, struct scenario_machine *mc, char *msg,
+                           size_t len)
 {
-  struct scenario_machine mc = s->machine;
-
-  if (cpus) {
-    const char *slash = strchr(cpus, '/');
-    char *boot = slash ? scn_strndup(cpus, (size_t)(slash - cpus)) : NULL;
+  if (ov->cpus) {
+    const char *slash = strchr(ov->cpus, '/');
+    char *boot = slash ? scn_strndup(ov->cpus, (size_t)(slash - ov->cpus)) : NULL;
     uint64_t b = 0, n = 0;
     bool ok = boot && scn_parse_u64(boot, &b) == 0 && scn_parse_u64(slash + 1, &n) == 0 && b <= UINT32_MAX &&
               n <= UINT32_MAX;
     free(boot);
     if (!ok) {
-      snprintf(msg, len, "--cpus: bad value '%s' (expected BOOT/POSSIBLE, e.g. 1/288)", cpus);
+      snprintf(msg, len, "--cpus: bad value '%s' (expected BOOT/POSSIBLE, e.g. 1/288)", ov->cpus);
       return -1;
     }
-    mc.boot_cpus = (unsigned)b;
-    mc.possible_cpus = (unsigned)n;
+    mc->boot_cpus = (unsigned)b;
+    mc->possible_cpus = (unsigned)n;
   }
-  if (qemu) {
+  if (ov->qemu) {
     int nw;
     const struct scn_stmt_spec *sp = scn_stmt_lookup("machine", NULL, &nw);
     const char *choices = NULL;
     for (const struct scn_arg_spec *as = sp->args; as < sp->args + SCENARIO_MAX_ARGS && as->name; as++)
       if (!strcmp(as->name, "qemu"))
         choices = as->choices;
-    int k = choices ? scn_choice_index(choices, qemu) : -1;
+    int k = choices ? scn_choice_index(choices, ov->qemu) : -1;
     if (k < 0) {
-      snprintf(msg, len, "--qemu: unknown QEMU '%s' (expected %s)", qemu, choices ? choices : "?");
+      snprintf(msg, len, "--qemu: unknown QEMU '%s' (expected %s)", ov->qemu, choices ? choices : "?");
       return -1;
     }
-    mc.qemu = (unsigned)k;
+    mc->qemu = (unsigned)k;
   }
-  char why[256];
-  if (scenario_check_machine(&mc, why, sizeof why)) {
-    snprintf(msg, len, "%s%s%s: %s", cpus ? "--cpus " : "--qemu ", cpus ? cpus : qemu,
-             cpus && qemu ? " with --qemu" : "", why);
-    return -1;
-  }
-  for (size_t i = 0; i < s->nsteps; i++) {
-    const struct scenario_arg *a = arg_by_name(&s->steps[i], "slot");
-    if (a && a->last >= mc.possible_cpus) {
-      snprintf(msg, len, "%s:%d: slot %llu does not exist with --cpus %s (slots 0..%u)", s->name,
-               s->steps[i].line, (unsigned long long)a->last, cpus ? cpus : "", mc.possible_cpus - 1);
-      return -1;
-    }
-  }
-  s->machine = mc;
+  if (ov->ext_tseg_mbytes >= 0)
+    mc->ext_tseg_mbytes = (unsigned)ov->ext_tseg_mbytes;
   return 0;
 }
+
 
 /* What QEMU and the modelled firmware accept as a machine, checked again
  * after command-line overrides (--cpus, --qemu): 0, or -1 with msg. */
@@ -536,8 +527,12 @@ static int place(struct parser *p, struct scenario_step *st, uint64_t num2,
       s->machine.ext_tseg_mbytes = s->machine.machine_type == 3 ? 0 : 16;
     s->machine.line = p->line;
     char msg[256];
-    if (scenario_check_machine(&s->machine, msg, sizeof msg)) {
+    if (p->ov && apply_overrides(p->ov, &s->machine, msg, sizeof msg)) {
       set_error(p, 0, "%s", msg);
+      return -1;
+    }
+    if (scenario_check_machine(&s->machine, msg, sizeof msg)) {
+      set_error(p, 0, "%s%s", p->ov && (p->ov->cpus || p->ov->qemu) ? "with the command line's machine: " : "", msg);
       return -1;
     }
     return 0;
@@ -701,7 +696,13 @@ void scenario_free(struct scenario *s)
 int scenario_parse_string(const char *name, const char *text,
                           struct scenario *out, struct scenario_error *err)
 {
-  struct parser p = { .s = out, .err = err };
+  return scenario_parse_string_over(name, text, NULL, out, err);
+}
+
+int scenario_parse_string_over(const char *name, const char *text, const struct scenario_overrides *ov,
+                               struct scenario *out, struct scenario_error *err)
+{
+  struct parser p = { .s = out, .err = err, .ov = ov };
   int rc = 0;
 
   if (!name)
@@ -792,6 +793,12 @@ static char *read_text(FILE *f, size_t *lenp)
 int scenario_parse_file(const char *path, struct scenario *out,
                         struct scenario_error *err)
 {
+  return scenario_parse_file_over(path, NULL, out, err);
+}
+
+int scenario_parse_file_over(const char *path, const struct scenario_overrides *ov, struct scenario *out,
+                             struct scenario_error *err)
+{
   struct parser p = { .err = err, .name = path };
   FILE *f = fopen(path, "rb");
   char *text;
@@ -816,7 +823,7 @@ int scenario_parse_file(const char *path, struct scenario *out,
     set_error(&p, 0, "not a text file (contains a NUL byte)");
     return -1;
   }
-  rc = scenario_parse_string(path, text, out, err);
+  rc = scenario_parse_string_over(path, text, ov, out, err);
   free(text);
   return rc;
 }

@@ -155,16 +155,24 @@ struct scenario_error {
 };
 
 int scenario_check_machine(const struct scenario_machine *mc, char *msg, size_t len);
-/* Command-line overrides of the machine statement: cpus "BOOT/POSSIBLE"
- * and qemu (a `qemu=` name), either NULL. The result is checked as the
- * file's own statement would be, and every slot a step names must still
- * exist. 0, or -1 with msg (naming the option or FILE:LINE). */
-int scenario_override_machine(struct scenario *s, const char *cpus, const char *qemu, char *msg, size_t len);
+/* Command-line values for the machine statement: cpus "BOOT/POSSIBLE"
+ * and qemu (a `qemu=` name) or NULL, ext_tseg_mbytes or -1. They replace
+ * the file's before it is checked, so every statement is checked against
+ * the machine that will run. */
+struct scenario_overrides {
+  const char *cpus;
+  const char *qemu;
+  int ext_tseg_mbytes;
+};
 
 /* Both return 0 on success, -1 on error (then *out is empty and err, if
  * not NULL, says why). scenario_free() is safe on either result. */
 int scenario_parse_file(const char *path, struct scenario *out,
                         struct scenario_error *err);
+int scenario_parse_file_over(const char *path, const struct scenario_overrides *ov, struct scenario *out,
+                             struct scenario_error *err);
+int scenario_parse_string_over(const char *name, const char *text, const struct scenario_overrides *ov,
+                               struct scenario *out, struct scenario_error *err);
 int scenario_parse_string(const char *name, const char *text,
                           struct scenario *out, struct scenario_error *err);
 void scenario_free(struct scenario *s);

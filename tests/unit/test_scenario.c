@@ -83,29 +83,40 @@ static bool match(const char *expect_line, const char *event)
 
 /* ---- good files -------------------------------------------------------- */
 
-/* --cpus / --qemu: applied and checked like the file's own statement; a
- * step naming a slot the new machine lacks is an error naming its line. */
+/* --cpus / --qemu / --ext-tseg-mbytes replace the machine statement's
+ * values before any check, so slots are checked against the new machine;
+ * errors name the machine line and the option. */
+static int parse_over(const char *text, const char *cpus, const char *qemu, int tseg, struct scenario *s,
+                      struct scenario_error *err)
+{
+  struct scenario_overrides ov = { cpus, qemu, tseg };
+  return scenario_parse_string_over("t.scn", text, &ov, s, err);
+}
+
 static void test_override_machine(void **state)
 {
+  const char *text = "machine cpus=1/4\nboot\ndevice_add slot=999\n";
   struct scenario s;
-  char msg[512];
+  struct scenario_error err;
 
   (void)state;
-  parse_ok("machine cpus=1/4\nboot\ndevice_add slot=1..3\n", &s);
-  assert_int_equal(scenario_override_machine(&s, "2/8", NULL, msg, sizeof msg), 0);
+  assert_int_equal(parse_over(text, NULL, NULL, -1, &s, &err), -1);
+  assert_string_equal(err.text, "t.scn:3:17: slot 999 out of range 0..3 (machine has 4 possible CPUs)");
+  assert_int_equal(parse_over(text, "2/1000", "9.0", 22, &s, &err), 0);
   assert_int_equal(s.machine.boot_cpus, 2);
-  assert_int_equal(s.machine.possible_cpus, 8);
-  assert_int_equal(scenario_override_machine(&s, "1/300", NULL, msg, sizeof msg), -1);
-  assert_non_null(strstr(msg, "--cpus 1/300: possible CPUs 300 out of range 1..288"));
-  assert_int_equal(s.machine.possible_cpus, 8); /* unchanged on error */
-  assert_int_equal(scenario_override_machine(&s, "1/300", "9.0", msg, sizeof msg), 0);
+  assert_int_equal(s.machine.possible_cpus, 1000);
   assert_int_equal(s.machine.qemu, 4);
-  assert_int_equal(scenario_override_machine(&s, "1/3", NULL, msg, sizeof msg), -1);
-  assert_string_equal(msg, "t.scn:3: slot 3 does not exist with --cpus 1/3 (slots 0..2)");
-  assert_int_equal(scenario_override_machine(&s, NULL, "8.0", msg, sizeof msg), -1);
-  assert_non_null(strstr(msg, "--qemu: unknown QEMU '8.0'"));
-  assert_int_equal(scenario_override_machine(&s, "x/4", NULL, msg, sizeof msg), -1);
-  assert_non_null(strstr(msg, "--cpus: bad value 'x/4'"));
+  assert_int_equal(s.machine.ext_tseg_mbytes, 22);
+  scenario_free(&s);
+  assert_int_equal(parse_over(text, "1/1000", NULL, -1, &s, &err), -1);
+  assert_string_equal(err.text, "t.scn:1: with the command line's machine: possible CPUs 1000 out of range 1..288 "
+                                "(QEMU 7.2's q35 refuses more than 288; qemu=9.0 takes up to 4096)");
+  assert_int_equal(parse_over(text, NULL, "8.0", -1, &s, &err), -1);
+  assert_string_equal(err.text, "t.scn:1: --qemu: unknown QEMU '8.0' (expected 7.2|7.2.0|5.1|unplug-v1|9.0)");
+  assert_int_equal(parse_over(text, "x/4", NULL, -1, &s, &err), -1);
+  assert_string_equal(err.text, "t.scn:1: --cpus: bad value 'x/4' (expected BOOT/POSSIBLE, e.g. 1/288)");
+  assert_int_equal(parse_over("machine cpus=1/4\nboot\n", NULL, NULL, 0, &s, &err), 0);
+  assert_int_equal(s.machine.ext_tseg_mbytes, 0);
   scenario_free(&s);
 }
 
