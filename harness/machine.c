@@ -278,6 +278,7 @@ void machine_free(struct machine *m)
   free(m->events);
   free(m->page_gen);
   free(m->code_page);
+  park_free(m);
   sched_set_free(&m->sched_run);
   sched_set_free(&m->sched_busy);
   free(m->os_written);

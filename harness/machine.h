@@ -18,6 +18,7 @@
 #include "dev_smi_features.h"
 #include "elfimage.h"
 #include "evsink.h"
+#include "park.h"
 #include "sched_set.h"
 #include "smmhp/memmap.h"
 #include "trace.h"
@@ -81,6 +82,7 @@ struct vcpu {
   bool parked;
   uint64_t park_gen, park_insns, park_vtime;
   unsigned park_blocks;
+  struct park_reads park_reads; /* what its loop reads (park.c) */
   uint64_t feature_control; /* MSR 0x3A */
   uint64_t last_violation_addr;
   char fault_msg[160];
@@ -171,6 +173,11 @@ struct machine {
   struct vcpu *slice_cpu;              /* the vCPU of the current (or last) slice */
   struct sched_set sched_run, sched_busy; /* runnable vCPUs; those not spinning (run.c) */
   uint64_t wgen;                       /* bumped by every change a spin loop could observe (parking) */
+  bool park_rec;                       /* this slice may be a fixed point: note its blocks (park.c) */
+  bool park_blk_overflow;
+  unsigned park_nblk;
+  struct { uint64_t addr; uint32_t size; } park_blk[PARK_MAX_BLOCKS];
+  struct park_cache *park_cache;       /* analysed loops (park.c) */
   uint64_t parked_slices, slices;      /* slices replayed for parked vCPUs / all slices */
   unsigned max_slice;                  /* slice length is 1..max_slice blocks (seeded) */
   bool stop_requested;                 /* ask the running vCPU to stop at the next boundary */

@@ -306,6 +306,7 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
   v->insns += e->ninsn;
   m->vtime += e->ninsn;
   m->retired += e->ninsn;
+  park_note_block(m, addr, size);
   if (v->in_smm)
     check_smm_fetch(m, v, addr, size);
 }
@@ -495,6 +496,9 @@ void run_slice(struct machine *m, struct vcpu *v, unsigned blocks)
   bool ref = v->paused_last && parking_on(m) &&
              (v->park_ctx || uc_context_alloc(m->uc[VIEW_NORMAL], &v->park_ctx) == UC_ERR_OK);
   uint64_t gen0 = m->wgen, vtime0 = m->vtime;
+  m->park_rec = ref;
+  m->park_nblk = 0;
+  m->park_blk_overflow = false;
 
   if (vw == VIEW_NORMAL)
     views_apply(m);
@@ -562,7 +566,9 @@ void run_slice(struct machine *m, struct vcpu *v, unsigned blocks)
     v->park_insns = m->retired - retired_before;
     v->park_vtime = m->vtime - vtime0;
     v->park_blocks = blocks - m->quantum_left;
+    park_learn_reads(m, v, uc);
   }
+  m->park_rec = false;
   if (v->pending_rsm) {
     v->pending_rsm = false;
     smm_rsm(m, v);

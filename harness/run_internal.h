@@ -19,11 +19,13 @@ void run_forget_blocks(struct machine *m);
 
 /* sched.c */
 uint64_t machine_rng(struct machine *m);
-/* v's state or pending events changed. Only v's own membership in the
+/* v's state or pending events changed (which also ends its parking,
+ * park.h). Only v's own membership in the
  * scheduler's sets needs a look when v is the vCPU of the current slice
  * (its own HLT, RSM, sleep, self-IPI); anything else rescans every vCPU. */
-static inline void sched_touch(struct machine *m, const struct vcpu *v)
+static inline void sched_touch(struct machine *m, struct vcpu *v)
 {
+  v->parked = false; /* an event for it: its recorded slice no longer applies */
   if (v == m->slice_cpu)
     m->sched_self_dirty = true;
   else

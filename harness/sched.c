@@ -179,10 +179,11 @@ enum run_result machine_run(struct machine *m, run_until_fn done, void *arg, uin
     note_step(m, v);
     m->slice_cpu = v;
     m->slices++;
-    if (v->parked && v->park_gen == m->wgen && blocks >= v->park_blocks &&
-        m->retired + v->park_insns < m->budget_end && parking_on(m)) {
+    if (v->parked && blocks >= v->park_blocks && m->retired + v->park_insns < m->budget_end &&
+        parking_on(m) && park_still_holds(m, v)) {
       /* parked: the slice would repeat the recorded iteration exactly */
       m->parked_slices++;
+      v->park_gen = m->wgen; /* it is the recorded state again: the next check is quick */
       m->retired += v->park_insns;
       m->vtime += v->park_vtime;
       v->insns += v->park_insns;

@@ -92,6 +92,7 @@ static void keep_live(struct machine *m, const struct machine *live)
     m->cpu[i].pre_smm = live->cpu[i].pre_smm;
     m->cpu[i].park_ctx = live->cpu[i].park_ctx;
   }
+  m->park_cache = live->park_cache;
   /* the scheduler's sets (rebuilt by the next machine_run's scan) */
   m->sched_run = live->sched_run;
   m->sched_busy = live->sched_busy;
