@@ -131,6 +131,27 @@ static void zero_gprs(uc_engine *uc)
  * in KVM it is still an unprocessed KVM_REQ_SMI request when the INIT is
  * accepted (kvm_vcpu_reset clears arch.smi_pending, not the request),
  * which is the case B4's fix relies on (docs/platform-model.md). */
+/* Start v in the flat 64-bit state a fresh Unicorn engine has (how boot
+ * CPUs come out of reset here, docs/harness.md) at rip with rsp. */
+void cpu_start_flat(struct machine *m, struct vcpu *v, uint64_t rip, uint64_t rsp)
+{
+  uc_engine *uc = m->uc[VIEW_NORMAL], *fresh;
+  uc_context *flat;
+
+  uc_open(UC_ARCH_X86, UC_MODE_64, &fresh);
+  uc_context_alloc(fresh, &flat);
+  uc_context_save(fresh, flat);
+  uc_close(fresh);
+  uc_context_restore(uc, flat);
+  uc_context_free(flat);
+  uc_reg_write(uc, UC_X86_REG_RIP, &rip);
+  uc_reg_write(uc, UC_X86_REG_RSP, &rsp);
+  uc_context_save(uc, v->ctx);
+  v->reset_ctx_pending = false;
+  v->state = VCPU_RUN;
+  sched_touch(m, v);
+}
+
 void cpu_do_init(struct machine *m, struct vcpu *v)
 {
   /* The reset-state registers are built when first needed (cpu_reset_ctx):

@@ -314,33 +314,15 @@ int machine_load_firmware(struct machine *m, const char *fw_elf, const char *os_
 int machine_power_on(struct machine *m, char *err, size_t errlen)
 {
   const struct elfsym *park = elfimage_find(&m->fw, "smmhp_ap_park");
-  uc_engine *uc = m->uc[VIEW_NORMAL];
-  uc_context *flat;
 
   if (!park) {
     snprintf(err, errlen, "%s: no symbol smmhp_ap_park", m->fw.path);
     return -1;
   }
-  uc_context_alloc(uc, &flat);
   for (unsigned i = 0; i < m->cfg.boot_cpus; i++) {
-    struct vcpu *v = &m->cpu[i];
     machine_cpu_plug(m, i, false);
-    /* a fresh 64-bit engine state: flat long mode, as Unicorn provides it */
-    uc_engine *fresh;
-    uc_open(UC_ARCH_X86, UC_MODE_64, &fresh);
-    uc_context_save(fresh, flat);
-    uc_close(fresh);
-    uc_context_restore(uc, flat);
-    uint64_t rip = i == 0 ? m->fw.entry : park->addr;
-    uint64_t rsp = SMMHP_BOOT_STACK_TOP - 0x1000ull * i;
-    uc_reg_write(uc, UC_X86_REG_RIP, &rip);
-    uc_reg_write(uc, UC_X86_REG_RSP, &rsp);
-    uc_context_save(uc, v->ctx);
-    v->reset_ctx_pending = false;
-    v->state = VCPU_RUN;
-    sched_touch(m, v);
+    cpu_start_flat(m, &m->cpu[i], i == 0 ? m->fw.entry : park->addr, SMMHP_BOOT_STACK_TOP - 0x1000ull * i);
   }
-  uc_context_free(flat);
   struct smmhp_mailbox *mb = (void *)(m->ram + SMMHP_MAILBOX_ADDR);
   mb->acpi_cpu_count = m->ncpus;
   for (unsigned i = 0; i < m->ncpus && i < SMMHP_MAILBOX_MAX_CPUS; i++)

@@ -43,6 +43,7 @@ void cpu_do_init(struct machine *m, struct vcpu *v);
 void cpu_do_sipi(struct machine *m, struct vcpu *v);
 void cpu_reset_ctx(struct machine *m, struct vcpu *v);
 void cpu_start_real(struct machine *m, struct vcpu *v, enum view vw, uint64_t cs_base, uint16_t ip);
+void cpu_start_flat(struct machine *m, struct vcpu *v, uint64_t rip, uint64_t rsp);
 int cpu_templates_init(struct machine *m);
 void cpu_templates_free(struct machine *m);
 void report_fault(struct machine *m, struct vcpu *v);

@@ -73,26 +73,6 @@ static void reset_vcpu(struct vcpu *v)
   v->entry_smbase = 0;
 }
 
-/* Flat 64-bit start at rip with rsp, as machine_power_on does it. */
-static void start_flat(struct machine *m, struct vcpu *v, uint64_t rip, uint64_t rsp)
-{
-  uc_engine *uc = m->uc[VIEW_NORMAL], *fresh;
-  uc_context *flat;
-
-  uc_open(UC_ARCH_X86, UC_MODE_64, &fresh);
-  uc_context_alloc(fresh, &flat);
-  uc_context_save(fresh, flat);
-  uc_close(fresh);
-  uc_context_restore(uc, flat);
-  uc_context_free(flat);
-  uc_reg_write(uc, UC_X86_REG_RIP, &rip);
-  uc_reg_write(uc, UC_X86_REG_RSP, &rsp);
-  uc_context_save(uc, v->ctx);
-  v->reset_ctx_pending = false;
-  v->state = VCPU_RUN;
-  sched_touch(m, v);
-}
-
 int s3_cycle(struct machine *m, char *err, size_t errlen)
 {
   const struct elfsym *entry = elfimage_find(&m->fw, "smmhp_s3_resume_entry");
@@ -122,9 +102,9 @@ int s3_cycle(struct machine *m, char *err, size_t errlen)
       continue;
     reset_vcpu(v);
     if (i == 0)
-      start_flat(m, v, entry->addr, SMMHP_BOOT_STACK_TOP);
+      cpu_start_flat(m, v, entry->addr, SMMHP_BOOT_STACK_TOP);
     else if (i < m->cfg.boot_cpus)
-      start_flat(m, v, park->addr, SMMHP_BOOT_STACK_TOP - 0x1000ull * i);
+      cpu_start_flat(m, v, park->addr, SMMHP_BOOT_STACK_TOP - 0x1000ull * i);
     else
       cpu_do_init(m, v); /* wait-for-SIPI */
   }
