@@ -115,6 +115,17 @@ static bool valid_code_address(const char *v)
   return scn_is_symbol(sym);
 }
 
+/* "A<sep>B" with two numbers (BOOT/POSSIBLE, slot ranges A..B). */
+static bool parse_pair(const char *v, const char *sep, uint64_t *a, uint64_t *b)
+{
+  const char *at = strstr(v, sep);
+  char *first = at ? scn_strndup(v, (size_t)(at - v)) : NULL;
+  bool ok = first && scn_parse_u64(first, a) == 0 && scn_parse_u64(at + strlen(sep), b) == 0;
+
+  free(first);
+  return ok;
+}
+
 static int convert(struct parser *p, const struct scn_arg_spec *as, const struct scn_tok *t,
                    struct scenario_arg *a, uint64_t *num2)
 {
@@ -135,12 +146,8 @@ static int convert(struct parser *p, const struct scn_arg_spec *as, const struct
 
     if (dots) {
       /* slot=A..B: every slot from A to B, in order */
-      char *first = scn_strndup(v, (size_t)(dots - v));
       uint64_t a0 = 0, b0 = 0;
-      bool ok = first && scn_parse_u64(first, &a0) == 0 && scn_parse_u64(dots + 2, &b0) == 0 && a0 <= b0;
-
-      free(first);
-      if (!ok) {
+      if (!parse_pair(v, "..", &a0, &b0) || a0 > b0) {
         set_error(p, t->vcol, "bad slot range '%s' for '%s' (want A..B, A <= B)", v, as->name);
         return -1;
       }
@@ -190,13 +197,9 @@ static int convert(struct parser *p, const struct scn_arg_spec *as, const struct
     a->num = (uint64_t)rc;
     return 0;
   case SCN_VT_CPUS: {
-    const char *slash = strchr(v, '/');
-    char *boot = slash ? scn_strndup(v, (size_t)(slash - v)) : NULL;
     uint64_t b = 0, n = 0;
-    bool ok = boot && scn_parse_u64(boot, &b) == 0 && scn_parse_u64(slash + 1, &n) == 0;
 
-    free(boot);
-    if (!ok) {
+    if (!parse_pair(v, "/", &b, &n)) {
       set_error(p, t->vcol, "bad %s '%s' (expected BOOT/POSSIBLE, e.g. 1/4)",
                 as->name, v);
       return -1;
@@ -428,13 +431,8 @@ static int apply_overrides(const struct scenario_overrides *ov, struct scenario_
                            size_t len)
 {
   if (ov->cpus) {
-    const char *slash = strchr(ov->cpus, '/');
-    char *boot = slash ? scn_strndup(ov->cpus, (size_t)(slash - ov->cpus)) : NULL;
     uint64_t b = 0, n = 0;
-    bool ok = boot && scn_parse_u64(boot, &b) == 0 && scn_parse_u64(slash + 1, &n) == 0 && b <= UINT32_MAX &&
-              n <= UINT32_MAX;
-    free(boot);
-    if (!ok) {
+    if (!parse_pair(ov->cpus, "/", &b, &n) || b > UINT32_MAX || n > UINT32_MAX) {
       snprintf(msg, len, "--cpus: bad value '%s' (expected BOOT/POSSIBLE, e.g. 1/288)", ov->cpus);
       return -1;
     }
