@@ -49,23 +49,6 @@ enum inv_kind inv_relocated_smbase(const struct inv_smram *s, uint64_t smbase, b
   return handler_matches ? INV_OK : INV_SMBASE_NO_HANDLER;
 }
 
-enum inv_kind inv_smbase_unique(const uint64_t *smbase, const bool *relocated, size_t n,
-                                size_t *first, size_t *second)
-{
-  for (size_t i = 0; i < n; i++) {
-    if (!relocated[i])
-      continue;
-    for (size_t j = i + 1; j < n; j++) {
-      if (relocated[j] && smbase[i] == smbase[j]) {
-        *first = i;
-        *second = j;
-        return INV_SMBASE_SHARED;
-      }
-    }
-  }
-  return INV_OK;
-}
-
 enum inv_kind inv_smbase_unique_for(const uint64_t *smbase, const bool *relocated, size_t n, size_t k,
                                     size_t *first, size_t *second)
 {
@@ -78,6 +61,17 @@ enum inv_kind inv_smbase_unique_for(const uint64_t *smbase, const bool *relocate
       return INV_SMBASE_SHARED;
     }
   }
+  return INV_OK;
+}
+
+/* The first CPU with a twin pairs with its lowest-numbered twin, which
+ * comes after it: the same pair a walk over all pairs meets first. */
+enum inv_kind inv_smbase_unique(const uint64_t *smbase, const bool *relocated, size_t n,
+                                size_t *first, size_t *second)
+{
+  for (size_t k = 0; k < n; k++)
+    if (inv_smbase_unique_for(smbase, relocated, n, k, first, second) != INV_OK)
+      return INV_SMBASE_SHARED;
   return INV_OK;
 }
 
