@@ -74,9 +74,9 @@ SCENARIOS ?= scenarios
 # the real firmware, then the matrix on qemu-system-x86_64 and -i386; the
 # last line is "N passed, N failed".
 check: $(BUILD)/smmhp $(UNIT_BINS) firmware release-firmware fuzz-smoke
-	@rel="$${MATRIX_RELEASE:-$$(cat $(EDK2)/.smmhp-release 2>/dev/null)}"; \
+	@rel="$(TREE_RELEASE)"; \
 	python3 tests/check.py $(UNIT_BINS) -- --smmhp $(BUILD)/smmhp --logs $(BUILD)/scenario-logs --park-check \
-	  $(RELEASE_FW_ARGS) $$( [ -n "$$rel" ] && echo --release-fw "$$rel=$(FW_ELF)") $(SCENARIOS) \
+	  $(RELEASE_FW_ARGS) $(SCENARIOS) \
 	  $$( [ -n "$$rel" ] && echo -- $(BUILD)/smmhp matrix --release "$$rel" --fw $(FW_ELF) \
 	      --fw-nosmm $(FW_DIR)/smmhp-fw-nosmm.elf --os $(OS_ELF) --junit $(BUILD)/matrix-$$rel.xml \
 	      --logs $(BUILD)/matrix-logs/$$rel \
@@ -85,17 +85,19 @@ check: $(BUILD)/smmhp $(UNIT_BINS) firmware release-firmware fuzz-smoke
 	      --logs $(BUILD)/matrix-logs/$$rel-i386 )
 
 scenarios: $(BUILD)/smmhp firmware release-firmware
-	@rel="$$(cat $(EDK2)/.smmhp-release 2>/dev/null)"; \
-	python3 tests/run_scenarios.py --smmhp $(BUILD)/smmhp --logs $(BUILD)/scenario-logs \
-	  $(RELEASE_FW_ARGS) $$( [ -n "$$rel" ] && echo --release-fw "$$rel=$(FW_ELF)") $(SCENARIOS)
+	@python3 tests/run_scenarios.py --smmhp $(BUILD)/smmhp --logs $(BUILD)/scenario-logs $(RELEASE_FW_ARGS) $(SCENARIOS)
 
 # Firmware of the further edk2 releases that scenarios with a `# release:`
 # header need (build/fw-VERSION), fetched like the default tree. A suite
 # the mirror does not serve is reported; its scenarios then fail saying
-# which firmware is missing.
+# which firmware is missing. RELEASE_FW_ARGS tells the scenario runner
+# where each release's firmware is: these, then the default tree's
+# (TREE_RELEASE: MATRIX_RELEASE, or what the fetched tree says it is).
 RELEASE_SUITES ?= trixie
+TREE_RELEASE = $(or $(MATRIX_RELEASE),$(shell cat $(EDK2)/.smmhp-release 2>/dev/null))
 RELEASE_FW_ARGS = $(foreach s,$(RELEASE_SUITES),$(shell r=$$(cat $(BUILD)/edk2-$(s)/edk2/.smmhp-release 2>/dev/null) && \
-                    echo --release-fw $$r=$(BUILD)/fw-$$r/smmhp-fw.elf))
+                    echo --release-fw $$r=$(BUILD)/fw-$$r/smmhp-fw.elf)) \
+                  $(if $(TREE_RELEASE),--release-fw $(TREE_RELEASE)=$(FW_ELF))
 .PHONY: release-firmware
 release-firmware: | $(BUILD)/.deps
 	@for suite in $(RELEASE_SUITES); do \
@@ -114,7 +116,7 @@ run: $(BUILD)/smmhp firmware
 # the version from the fetched tree (set MATRIX_RELEASE for your own tree).
 # MACHINE=i386 runs every case on the qemu-system-i386 platform.
 matrix: $(BUILD)/smmhp firmware
-	@rel="$${MATRIX_RELEASE:-$$(cat $(EDK2)/.smmhp-release 2>/dev/null)}"; \
+	@rel="$(TREE_RELEASE)"; \
 	if [ -z "$$rel" ]; then echo "matrix: unknown edk2 release of $(EDK2); set MATRIX_RELEASE=<version> (scenarios/matrix/expect-<version>.cfg)" >&2; exit 2; fi; \
 	$(BUILD)/smmhp matrix --release "$$rel" --fw $(FW_ELF) --fw-nosmm $(FW_DIR)/smmhp-fw-nosmm.elf \
 	  --os $(OS_ELF) $(if $(MACHINE),--machine $(MACHINE)) --junit $(BUILD)/matrix-$$rel$(if $(MACHINE),-$(MACHINE)).xml \
@@ -125,9 +127,8 @@ matrix: $(BUILD)/smmhp firmware
 .PHONY: coverage
 coverage: $(BUILD)/smmhp firmware release-firmware
 	@ci/deps.sh lcov
-	@rel="$${MATRIX_RELEASE:-$$(cat $(EDK2)/.smmhp-release 2>/dev/null)}"; \
-	SCENARIO_ARGS="$(RELEASE_FW_ARGS) $$( [ -n "$$rel" ] && echo --release-fw "$$rel=$(FW_ELF)")" \
-	ci/coverage.sh $(BUILD)/coverage $(BUILD)/smmhp "$$rel" $(FW_ELF) $(FW_DIR)/smmhp-fw-nosmm.elf $(OS_ELF) $(SCENARIOS)
+	@SCENARIO_ARGS="$(RELEASE_FW_ARGS)" \
+	ci/coverage.sh $(BUILD)/coverage $(BUILD)/smmhp "$(TREE_RELEASE)" $(FW_ELF) $(FW_DIR)/smmhp-fw-nosmm.elf $(OS_ELF) $(SCENARIOS)
 
 # Every release Debian serves; unavailable ones are listed as such.
 matrix-all: $(BUILD)/smmhp
@@ -174,5 +175,4 @@ sanitize: firmware release-firmware
 	@mkdir -p $(SAN_DIR)/fw $(SAN_DIR)/os && cp $(FW_DIR)/*.elf $(FW_DIR)/edk2-tree $(SAN_DIR)/fw/ && cp $(OS_ELF) $(SAN_DIR)/os/
 	@UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 python3 tests/check.py \
 	  $(patsubst tests/unit/%.c,$(SAN_DIR)/unit/%,$(UNIT_SRCS)) -- --smmhp $(SAN_DIR)/smmhp \
-	  --logs $(SAN_DIR)/scenario-logs $(RELEASE_FW_ARGS) \
-	  $$(rel=$$(cat $(EDK2)/.smmhp-release 2>/dev/null) && echo --release-fw "$$rel=$(FW_ELF)") $(SCENARIOS)
+	  --logs $(SAN_DIR)/scenario-logs $(RELEASE_FW_ARGS) $(SCENARIOS)
