@@ -7,15 +7,12 @@
 
 %define SMMHP_BOOT_STACK_TOP       0x00400000   ; memmap.h
 %define SMMHP_BOOT_STACK_STRIDE    0x1000       ; harness contract
-%define SMMHP_MAX_CPUS             4096         ; memmap.h
+%include "core.inc"
 %define SMMHP_AP_PARK_LOOP         0x00004000   ; smm_core_abi.h
 %define SMMHP_PORT_SERVICE         0x5A0        ; ports.h
 %define SMMHP_SVC_PHASE            2
 %define SMMHP_PHASE_LOCKED         4
 %define SMMHP_PHASE_OS             5
-%define MSR_IA32_APIC_BASE         0x1B
-%define APIC_BASE_EXTD             (1 << 10)
-%define LOCAL_APIC_MODE_X2APIC     2            ; LocalApicLib.h
 %define PCI_CF8                    0xCF8
 %define PCI_CFC                    0xCFC
 %define MCH_CFG(r)                 (0x80000000 | ((r) & 0xFC))
@@ -55,9 +52,7 @@ smmhp_boot_entry:
 smmhp_ap_park:
     cli
     cld
-    ; First wake-up: take the BSP's APIC mode once PEI has chosen it
-    ; (MpLib.c ApWakeupFunction, ApInitConfig: SetApicMode
-    ; (InitialBspApicMode)); cpu_count.c publishes it.
+    ; First wake-up: take the BSP's APIC mode once PEI has chosen it.
 .wait_mode:
     mov     eax, [smmhp_boot_apic_mode]
     test    eax, eax
@@ -65,13 +60,7 @@ smmhp_ap_park:
     pause
     jmp     .wait_mode
 .have_mode:
-    cmp     eax, LOCAL_APIC_MODE_X2APIC
-    jne     .slot
-    mov     ecx, MSR_IA32_APIC_BASE
-    rdmsr
-    or      eax, APIC_BASE_EXTD
-    wrmsr
-.slot:
+    TAKE_BSP_APIC_MODE
     mov     r8, SMMHP_BOOT_STACK_TOP
     sub     r8, rsp
     shr     r8, 12                      ; slot

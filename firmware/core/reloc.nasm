@@ -14,7 +14,7 @@
 ;    sets mRebased[Index] after RSM, then jumps to the original RIP.
 ; Entry: CS.base = 0x30000, IP = 0x8000, DS base 0 with a 4 GiB limit.
 
-%define SMMHP_MAX_CPUS      4096     ; memmap.h (relocate.c checks it)
+%include "core.inc"
 %define SMMHP_PORT_SERVICE  0x5A0
 %define SMMHP_SVC_FATAL     4
 %define MAP_REVID           0xFEFC

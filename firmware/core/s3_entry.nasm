@@ -26,9 +26,7 @@
 %define CR4_PAE                0x00000020
 %define MSR_EFER               0xC0000080
 %define EFER_LME               0x00000100
-%define MSR_IA32_APIC_BASE     0x1B
-%define APIC_BASE_EXTD         (1 << 10)
-%define LOCAL_APIC_MODE_X2APIC 2            ; LocalApicLib.h
+%include "core.inc"
 
 extern smmhp_s3_resume_main, smmhp_boot_apic_mode
 extern smmhp_smm_gdt, smmhp_smm_gdt_end, smmhp_smm_cr3
@@ -101,16 +99,9 @@ smmhp_s3_ap_entry32:
 
 BITS 64
 smmhp_s3_ap_entry64:
-    ; The BSP's APIC mode, as at boot (MpLib.c ApWakeupFunction syncs every
-    ; AP to InitialBspApicMode; cpu_count.c publishes it again on resume).
+    ; The BSP's APIC mode, as at boot.
     mov     eax, [smmhp_boot_apic_mode]
-    cmp     eax, LOCAL_APIC_MODE_X2APIC
-    jne     .stack
-    mov     ecx, MSR_IA32_APIC_BASE
-    rdmsr
-    or      eax, APIC_BASE_EXTD
-    wrmsr
-.stack:
+    TAKE_BSP_APIC_MODE
     ; A stack of its own below the BSP's (upstream: one per AP in the
     ; exchange info); the relocation return hook pushes on it.
     mov     eax, 1
