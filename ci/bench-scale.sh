@@ -34,6 +34,14 @@ machine_line() {
   [ "$n" -gt 288 ] && qemu=" qemu=9.0"
   echo "machine cpus=1/$n smm=on$qemu ext_tseg_mbytes=$tseg"
 }
+# what every run must show: k CPUs present, each relocated to its own
+# SMBASE in TSEG and entered through it, and no invariant broken
+expect_all_relocated() {
+  local k=$1
+  echo "expect smbase_summary present=$k relocated=$k distinct=$k in_tseg=$k entered_relocated=$k"
+  echo "expect-not violation"
+  echo "expect-verdict pass"
+}
 for n in $sizes; do
   scn="$dir/plug-$((n - 1))-of-$n.scn"
   {
@@ -43,9 +51,7 @@ for n in $sizes; do
     [ "$n" -gt 1 ] && echo "device_add slot=1..$((n - 1))"
     echo "os cscn"
     echo "os apm value=0"
-    echo "expect smbase_summary present=$n relocated=$n distinct=$n in_tseg=$n entered_relocated=$n"
-    echo "expect-not violation"
-    echo "expect-verdict pass"
+    expect_all_relocated "$n"
   } >"$scn"
   runs=3
   [ "$n" -gt 288 ] && runs=1
@@ -77,9 +83,7 @@ for n in ${SCALE_BATCHED_SIZES-4096}; do
       echo "os cscn"
     done
     echo "os apm value=0"
-    echo "expect smbase_summary present=$n relocated=$n distinct=$n in_tseg=$n entered_relocated=$n"
-    echo "expect-not violation"
-    echo "expect-verdict pass"
+    expect_all_relocated "$n"
   } >"$scn"
   "$build/smmhp" bench "$scn" --runs 1 --fw "$fw"
 done
@@ -96,9 +100,7 @@ for n in ${SCALE_UNPLUG_SIZES-1024}; do
     echo "os cscn"
     echo "os cej0 slot=$half..$((n - 1))"
     echo "os apm value=0"
-    echo "expect smbase_summary present=$half relocated=$half distinct=$half in_tseg=$half entered_relocated=$half"
-    echo "expect-not violation"
-    echo "expect-verdict pass"
+    expect_all_relocated "$half"
   } >"$scn"
   "$build/smmhp" bench "$scn" --runs 1 --fw "$fw"
 done
