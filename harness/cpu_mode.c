@@ -9,6 +9,8 @@
  */
 #include "cpu_mode.h"
 
+#include <capstone/capstone.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,4 +106,29 @@ struct cpu_mode cpu_mode_read(uc_engine *uc, const uint8_t *ram)
   if (cm.bits == 64)
     cm.cs_base = 0;
   return cm;
+}
+
+/* General registers capstone names in address operands, read from uc. */
+static const int cs_to_uc[][2] = {
+  { X86_REG_RAX, UC_X86_REG_RAX }, { X86_REG_RBX, UC_X86_REG_RBX }, { X86_REG_RCX, UC_X86_REG_RCX },
+  { X86_REG_RDX, UC_X86_REG_RDX }, { X86_REG_RSI, UC_X86_REG_RSI }, { X86_REG_RDI, UC_X86_REG_RDI },
+  { X86_REG_RBP, UC_X86_REG_RBP }, { X86_REG_RSP, UC_X86_REG_RSP }, { X86_REG_R8, UC_X86_REG_R8 },
+  { X86_REG_R9, UC_X86_REG_R9 }, { X86_REG_R10, UC_X86_REG_R10 }, { X86_REG_R11, UC_X86_REG_R11 },
+  { X86_REG_R12, UC_X86_REG_R12 }, { X86_REG_R13, UC_X86_REG_R13 }, { X86_REG_R14, UC_X86_REG_R14 },
+  { X86_REG_R15, UC_X86_REG_R15 }, { X86_REG_EAX, UC_X86_REG_EAX }, { X86_REG_EBX, UC_X86_REG_EBX },
+  { X86_REG_ECX, UC_X86_REG_ECX }, { X86_REG_EDX, UC_X86_REG_EDX }, { X86_REG_ESI, UC_X86_REG_ESI },
+  { X86_REG_EDI, UC_X86_REG_EDI }, { X86_REG_BX, UC_X86_REG_BX }, { X86_REG_SI, UC_X86_REG_SI },
+  { X86_REG_DI, UC_X86_REG_DI }, { X86_REG_BP, UC_X86_REG_BP },
+};
+
+uint64_t cpu_reg_by_capstone(uc_engine *uc, unsigned cs_reg)
+{
+  for (size_t i = 0; i < sizeof cs_to_uc / sizeof cs_to_uc[0]; i++) {
+    if ((unsigned)cs_to_uc[i][0] == cs_reg) {
+      uint64_t v = 0;
+      uc_reg_read(uc, cs_to_uc[i][1], &v);
+      return v;
+    }
+  }
+  return 0;
 }

@@ -22,5 +22,8 @@ int cpu_mode_calibrate(void);
 long cpu_mode_seg_cache_offset(enum cpu_seg s);
 /* Mode of the context currently loaded in uc. */
 struct cpu_mode cpu_mode_read(uc_engine *uc, const uint8_t *ram);
+/* Value in uc of a general register as capstone names it (an X86_REG_*
+ * of an address operand: 64-, 32- or 16-bit); 0 for any other. */
+uint64_t cpu_reg_by_capstone(uc_engine *uc, unsigned cs_reg);
 
 #endif

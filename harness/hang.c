@@ -12,30 +12,6 @@
 #include "insn_scan.h"
 #include "run_internal.h"
 
-static const int reg_ids[][2] = {
-  { X86_REG_RAX, UC_X86_REG_RAX }, { X86_REG_RBX, UC_X86_REG_RBX }, { X86_REG_RCX, UC_X86_REG_RCX },
-  { X86_REG_RDX, UC_X86_REG_RDX }, { X86_REG_RSI, UC_X86_REG_RSI }, { X86_REG_RDI, UC_X86_REG_RDI },
-  { X86_REG_RBP, UC_X86_REG_RBP }, { X86_REG_RSP, UC_X86_REG_RSP }, { X86_REG_R8, UC_X86_REG_R8 },
-  { X86_REG_R9, UC_X86_REG_R9 }, { X86_REG_R10, UC_X86_REG_R10 }, { X86_REG_R11, UC_X86_REG_R11 },
-  { X86_REG_R12, UC_X86_REG_R12 }, { X86_REG_R13, UC_X86_REG_R13 }, { X86_REG_R14, UC_X86_REG_R14 },
-  { X86_REG_R15, UC_X86_REG_R15 }, { X86_REG_EAX, UC_X86_REG_EAX }, { X86_REG_EBX, UC_X86_REG_EBX },
-  { X86_REG_ECX, UC_X86_REG_ECX }, { X86_REG_EDX, UC_X86_REG_EDX }, { X86_REG_ESI, UC_X86_REG_ESI },
-  { X86_REG_EDI, UC_X86_REG_EDI }, { X86_REG_BX, UC_X86_REG_BX }, { X86_REG_SI, UC_X86_REG_SI },
-  { X86_REG_DI, UC_X86_REG_DI }, { X86_REG_BP, UC_X86_REG_BP },
-};
-
-static uint64_t reg_value(uc_engine *uc, unsigned cs_reg)
-{
-  for (size_t i = 0; i < sizeof reg_ids / sizeof reg_ids[0]; i++) {
-    if ((unsigned)reg_ids[i][0] == cs_reg) {
-      uint64_t v = 0;
-      uc_reg_read(uc, reg_ids[i][1], &v);
-      return v;
-    }
-  }
-  return 0;
-}
-
 /* First memory operand of the loop's instructions from `lin` on: the
  * address the spin waits on. */
 static bool waited_address(uc_engine *uc, const uint8_t *ram, uint64_t ram_size, uint64_t lin, uint64_t cs_base, int bits,
@@ -60,9 +36,9 @@ static bool waited_address(uc_engine *uc, const uint8_t *ram, uint64_t ram_size,
       if (mm->base == X86_REG_RIP)
         ea += rip + (insn[i].address - lin) + insn[i].size;
       else if (mm->base != X86_REG_INVALID)
-        ea += reg_value(uc, mm->base);
+        ea += cpu_reg_by_capstone(uc, mm->base);
       if (mm->index != X86_REG_INVALID)
-        ea += reg_value(uc, mm->index) * (uint64_t)mm->scale;
+        ea += cpu_reg_by_capstone(uc, mm->index) * (uint64_t)mm->scale;
       if (bits == 16 && mm->segment == X86_REG_CS)
         ea = cs_base + (ea & 0xFFFF);
       else if (bits == 16)

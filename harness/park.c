@@ -20,10 +20,8 @@ void park_note_block(struct machine *m, uint64_t addr, uint32_t size)
 }
 
 /* The 16 general registers as capstone names their parts; index 0..15 =
- * rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi, r8..r15. */
-static int gpr_index(unsigned r)
-{
-  static const unsigned fam[16][5] = {
+ * rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi, r8..r15, the 64-bit name first. */
+static const unsigned gpr_names[16][5] = {
     { X86_REG_RAX, X86_REG_EAX, X86_REG_AX, X86_REG_AL, X86_REG_AH },
     { X86_REG_RCX, X86_REG_ECX, X86_REG_CX, X86_REG_CL, X86_REG_CH },
     { X86_REG_RDX, X86_REG_EDX, X86_REG_DX, X86_REG_DL, X86_REG_DH },
@@ -40,24 +38,15 @@ static int gpr_index(unsigned r)
     { X86_REG_R13, X86_REG_R13D, X86_REG_R13W, X86_REG_R13B, 0 },
     { X86_REG_R14, X86_REG_R14D, X86_REG_R14W, X86_REG_R14B, 0 },
     { X86_REG_R15, X86_REG_R15D, X86_REG_R15W, X86_REG_R15B, 0 },
-  };
+};
+
+static int gpr_index(unsigned r)
+{
   for (int i = 0; i < 16; i++)
     for (int k = 0; k < 5; k++)
-      if (fam[i][k] && fam[i][k] == r)
+      if (gpr_names[i][k] && gpr_names[i][k] == r)
         return i;
   return -1;
-}
-
-static uint64_t gpr_value(uc_engine *uc, int i)
-{
-  static const int uc_reg[16] = {
-    UC_X86_REG_RAX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RBX, UC_X86_REG_RSP, UC_X86_REG_RBP,
-    UC_X86_REG_RSI, UC_X86_REG_RDI, UC_X86_REG_R8,  UC_X86_REG_R9,  UC_X86_REG_R10, UC_X86_REG_R11,
-    UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15,
-  };
-  uint64_t v = 0;
-  uc_reg_read(uc, uc_reg[i], &v);
-  return v;
 }
 
 /* Instructions that read memory no operand names (a balanced call/ret
@@ -96,7 +85,7 @@ static csh detail_handle(void)
  * operand's address formula and the code pages. The addresses follow
  * from the registers at each parking. */
 struct park_operand {
-  int8_t base, index;                  /* GPR index, or -1 */
+  uint16_t base, index;                /* 64-bit GPRs as capstone names them, or X86_REG_INVALID */
   uint8_t scale, size;
   uint64_t disp;                       /* RIP-relative: the absolute address */
 };
@@ -130,21 +119,26 @@ static bool note_page(struct machine *m, struct park_template *t, uint64_t p)
   return true;
 }
 
+/* A 64-bit general register the loop does not write (32-bit address
+ * registers are left out: their address wraps, ours would not). */
+static bool invariant_reg(unsigned r, uint32_t written)
+{
+  int g = gpr_index(r);
+  return g >= 0 && gpr_names[g][0] == r && !(written >> g & 1);
+}
+
 /* Every read operand based on RIP or on registers no instruction of the
  * loop writes, no FS/GS override, no instruction that reads memory no
  * operand names. */
-static bool operand_ok(const cs_x86_op *op, uint32_t written, int *gb, int *gi)
+static bool operand_ok(const cs_x86_op *op, uint32_t written)
 {
   const x86_op_mem *mm = &op->mem;
-  bool rip = mm->base == X86_REG_RIP;
-  *gb = rip || mm->base == X86_REG_INVALID ? -1 : gpr_index(mm->base);
-  *gi = mm->index == X86_REG_INVALID ? -1 : gpr_index(mm->index);
   if (mm->segment != X86_REG_INVALID && mm->segment != X86_REG_DS && mm->segment != X86_REG_SS &&
       mm->segment != X86_REG_ES)
     return false;
-  if (!rip && mm->base != X86_REG_INVALID && (*gb < 0 || (written >> *gb & 1)))
+  if (mm->base != X86_REG_RIP && mm->base != X86_REG_INVALID && !invariant_reg(mm->base, written))
     return false;
-  if (mm->index != X86_REG_INVALID && (*gi < 0 || (written >> *gi & 1)))
+  if (mm->index != X86_REG_INVALID && !invariant_reg(mm->index, written))
     return false;
   return op->size > 0 && op->size <= sizeof ((struct park_watch *)0)->bytes;
 }
@@ -183,14 +177,14 @@ static bool analyse(struct machine *m, struct park_template *t)
       const cs_x86 *x = &in[b][i].detail->x86;
       for (unsigned k = 0; ok && k < x->op_count; k++) {
         const cs_x86_op *op = &x->operands[k];
-        int gb, gi;
         if (op->type != X86_OP_MEM || in[b][i].id == X86_INS_LEA || in[b][i].id == X86_INS_NOP ||
             !(op->access & CS_AC_READ))
           continue; /* the fixed-point slice showed its stores change nothing */
-        ok = operand_ok(op, written, &gb, &gi) && t->nop < PARK_MAX_WATCH;
+        ok = operand_ok(op, written) && t->nop < PARK_MAX_WATCH;
         if (ok)
           t->op[t->nop++] = (struct park_operand){
-            .base = (int8_t)gb, .index = (int8_t)gi, .scale = (uint8_t)op->mem.scale, .size = op->size,
+            .base = op->mem.base == X86_REG_RIP ? X86_REG_INVALID : (uint16_t)op->mem.base,
+            .index = (uint16_t)op->mem.index, .scale = (uint8_t)op->mem.scale, .size = op->size,
             .disp = (uint64_t)op->mem.disp +
                     (op->mem.base == X86_REG_RIP ? in[b][i].address + in[b][i].size : 0),
           };
@@ -241,8 +235,7 @@ static bool learn(struct machine *m, struct park_reads *pr, uc_engine *uc)
   pr->nwatch = 0;
   for (unsigned k = 0; k < t->nop; k++) {
     const struct park_operand *o = &t->op[k];
-    uint64_t ea = o->disp + (o->base >= 0 ? gpr_value(uc, o->base) : 0) +
-                  (o->index >= 0 ? gpr_value(uc, o->index) * o->scale : 0);
+    uint64_t ea = o->disp + cpu_reg_by_capstone(uc, o->base) + cpu_reg_by_capstone(uc, o->index) * o->scale;
     if (ea >= m->ram_size || ea + o->size > m->ram_size)
       return false; /* MMIO or outside RAM: state we cannot compare */
     struct park_watch *w = &pr->watch[pr->nwatch++];
