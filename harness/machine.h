@@ -178,7 +178,7 @@ struct machine {
   unsigned park_nblk;
   struct { uint64_t addr; uint32_t size; } park_blk[PARK_MAX_BLOCKS];
   struct park_cache *park_cache;       /* analysed loops (park.c) */
-  uint64_t parked_slices, slices;      /* slices replayed for parked vCPUs / all slices */
+  uint64_t parked_slices;              /* slices replayed for parked vCPUs (of nswitches) */
   unsigned max_slice;                  /* slice length is 1..max_slice blocks (seeded) */
   bool stop_requested;                 /* ask the running vCPU to stop at the next boundary */
   bool rescan;                         /* the stop was only to add hooks: run_slice resumes */

@@ -178,7 +178,6 @@ enum run_result machine_run(struct machine *m, run_until_fn done, void *arg, uin
     }
     note_step(m, v);
     m->slice_cpu = v;
-    m->slices++;
     if (v->parked && blocks >= v->park_blocks && m->retired + v->park_insns < m->budget_end &&
         parking_on(m) && park_still_holds(m, v)) {
       /* parked: the slice would repeat the recorded iteration exactly */
