@@ -190,9 +190,16 @@ static int unavailable(unsigned n, char *out)
   return (int)(regs[n].bits / 4);
 }
 
+/* A CPU waiting for SIPI whose reset-state registers are not built yet
+ * (cpu_reset_ctx builds them when it first runs) has none to show. */
+static bool regs_known(const struct vcpu *v)
+{
+  return v->ctx && !v->reset_ctx_pending;
+}
+
 int gdb_reg_get(struct machine *m, uc_engine *sc, struct vcpu *v, unsigned n, char *out)
 {
-  if (!v->ctx)
+  if (!regs_known(v))
     return unavailable(n, out);
   uc_context_restore(sc, v->ctx);
   return reg_get_loaded(m, sc, v, n, out);
@@ -201,10 +208,10 @@ int gdb_reg_get(struct machine *m, uc_engine *sc, struct vcpu *v, unsigned n, ch
 size_t gdb_regs_get_all(struct machine *m, uc_engine *sc, struct vcpu *v, char *out)
 {
   size_t len = 0;
-  if (v->ctx)
+  if (regs_known(v))
     uc_context_restore(sc, v->ctx);
   for (unsigned i = 0; i < NREGS; i++)
-    len += (size_t)(v->ctx ? reg_get_loaded(m, sc, v, i, out + len) : unavailable(i, out + len));
+    len += (size_t)(regs_known(v) ? reg_get_loaded(m, sc, v, i, out + len) : unavailable(i, out + len));
   return len;
 }
 
@@ -242,7 +249,7 @@ static int reg_set_loaded(struct machine *m, uc_engine *sc, unsigned n, const ch
 
 int gdb_reg_set(struct machine *m, uc_engine *sc, struct vcpu *v, unsigned n, const char *hex)
 {
-  if (!v->ctx)
+  if (!regs_known(v))
     return -1;
   uc_context_restore(sc, v->ctx);
   if (reg_set_loaded(m, sc, n, hex))
@@ -254,7 +261,7 @@ int gdb_reg_set(struct machine *m, uc_engine *sc, struct vcpu *v, unsigned n, co
 int gdb_regs_set_all(struct machine *m, uc_engine *sc, struct vcpu *v, const char *hex)
 {
   size_t len = strlen(hex), pos = 0;
-  if (!v->ctx)
+  if (!regs_known(v))
     return -1;
   uc_context_restore(sc, v->ctx);
   for (unsigned i = 0; i < NREGS && pos + regs[i].bits / 4 <= len; i++) {
