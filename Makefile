@@ -10,6 +10,11 @@ EDK2         := $(BUILD)/edk2-$(EDK2_RELEASE)/edk2
 EDK2_FETCH   := 1
 endif
 
+# qemu-system-i386 has no long mode: it runs the IA32 firmware build.
+ifeq ($(MACHINE),i386)
+ARCH         ?= IA32
+endif
+
 CC           ?= gcc
 PKGS         := unicorn capstone libdw
 HOST_CFLAGS  := -std=c11 -Wall -Wextra -Werror -O2 -g -D_GNU_SOURCE -Iinclude -Iharness
@@ -67,24 +72,36 @@ unit: $(UNIT_BINS)
 -include firmware/firmware.mk
 -include firmware/os/os.mk
 
+# The IA32 build of the default tree's firmware and its 32-bit OS actor
+# ($(BUILD)/fw-ia32, $(BUILD)/os-ia32; docs/ia32.md), whatever ARCH says.
+.PHONY: firmware-ia32
+firmware-ia32: edk2
+	+@$(MAKE) --no-print-directory ARCH=IA32 firmware-elf os
+IA32_FW_DIR := $(BUILD)/fw-ia32
+IA32_OS_ELF := $(BUILD)/os-ia32/smmhp-os.elf
+
 # --- the tests and the main job -------------------------------------------
 SCENARIOS ?= scenarios
 
 # The tests: cmocka unit tests of every model, then the scenarios through
-# the real firmware, then the matrix on qemu-system-x86_64 and -i386; the
-# last line is "N passed, N failed".
-check: $(BUILD)/smmhp $(UNIT_BINS) firmware release-firmware fuzz-smoke
+# the real firmware, then the matrix: X64 firmware on qemu-system-x86_64,
+# IA32 firmware on qemu-system-x86_64 and -i386; the last line is
+# "N passed, N failed".
+check: $(BUILD)/smmhp $(UNIT_BINS) firmware firmware-ia32 release-firmware fuzz-smoke
 	@rel="$(TREE_RELEASE)"; \
 	python3 tests/check.py $(UNIT_BINS) -- --smmhp $(BUILD)/smmhp --logs $(BUILD)/scenario-logs --park-check \
 	  $(RELEASE_FW_ARGS) $(SCENARIOS) \
 	  $$( [ -n "$$rel" ] && echo -- $(BUILD)/smmhp matrix --release "$$rel" --fw $(FW_ELF) \
 	      --fw-nosmm $(FW_DIR)/smmhp-fw-nosmm.elf --os $(OS_ELF) --junit $(BUILD)/matrix-$$rel.xml \
 	      --logs $(BUILD)/matrix-logs/$$rel \
-	      -- $(BUILD)/smmhp matrix --release "$$rel" --machine i386 --fw $(FW_ELF) \
-	      --fw-nosmm $(FW_DIR)/smmhp-fw-nosmm.elf --os $(OS_ELF) --junit $(BUILD)/matrix-$$rel-i386.xml \
-	      --logs $(BUILD)/matrix-logs/$$rel-i386 )
+	      -- $(BUILD)/smmhp matrix --release "$$rel" --fw $(IA32_FW_DIR)/smmhp-fw.elf \
+	      --fw-nosmm $(IA32_FW_DIR)/smmhp-fw-nosmm.elf --os $(IA32_OS_ELF) --junit $(BUILD)/matrix-$$rel-ia32.xml \
+	      --logs $(BUILD)/matrix-logs/$$rel-ia32 \
+	      -- $(BUILD)/smmhp matrix --release "$$rel" --machine i386 --fw $(IA32_FW_DIR)/smmhp-fw.elf \
+	      --fw-nosmm $(IA32_FW_DIR)/smmhp-fw-nosmm.elf --os $(IA32_OS_ELF) --junit $(BUILD)/matrix-$$rel-i386-ia32.xml \
+	      --logs $(BUILD)/matrix-logs/$$rel-i386-ia32 )
 
-scenarios: $(BUILD)/smmhp firmware release-firmware
+scenarios: $(BUILD)/smmhp firmware firmware-ia32 release-firmware
 	@python3 tests/run_scenarios.py --smmhp $(BUILD)/smmhp --logs $(BUILD)/scenario-logs $(RELEASE_FW_ARGS) $(SCENARIOS)
 
 # Firmware of the further edk2 releases that scenarios with a `# release:`
@@ -114,13 +131,15 @@ run: $(BUILD)/smmhp firmware
 # The 16-case matrix on the firmware of $(EDK2) (docs/matrix.md); the
 # release's expectations come from scenarios/matrix/expect-<version>.cfg,
 # the version from the fetched tree (set MATRIX_RELEASE for your own tree).
-# MACHINE=i386 runs every case on the qemu-system-i386 platform.
+# ARCH=IA32 runs it on the IA32 firmware build; MACHINE=i386 runs every
+# case on the qemu-system-i386 platform (with IA32 firmware: no long mode).
+MATRIX_LABEL = $(if $(MACHINE),-$(MACHINE))$(FW_ARCH_SUFFIX)
 matrix: $(BUILD)/smmhp firmware
 	@rel="$(TREE_RELEASE)"; \
 	if [ -z "$$rel" ]; then echo "matrix: unknown edk2 release of $(EDK2); set MATRIX_RELEASE=<version> (scenarios/matrix/expect-<version>.cfg)" >&2; exit 2; fi; \
 	$(BUILD)/smmhp matrix --release "$$rel" --fw $(FW_ELF) --fw-nosmm $(FW_DIR)/smmhp-fw-nosmm.elf \
-	  --os $(OS_ELF) $(if $(MACHINE),--machine $(MACHINE)) --junit $(BUILD)/matrix-$$rel$(if $(MACHINE),-$(MACHINE)).xml \
-	  --logs $(BUILD)/matrix-logs/$$rel$(if $(MACHINE),-$(MACHINE))
+	  --os $(OS_ELF) $(if $(MACHINE),--machine $(MACHINE)) --junit $(BUILD)/matrix-$$rel$(MATRIX_LABEL).xml \
+	  --logs $(BUILD)/matrix-logs/$$rel$(MATRIX_LABEL)
 
 # Firmware line coverage of every scenario and of the matrix, merged and
 # rendered into $(BUILD)/coverage/index.html (docs/coverage.md).
@@ -145,7 +164,7 @@ $(BUILD)/.deps:
 include fuzz/fuzz.mk
 
 clean:
-	rm -rf $(BUILD)/host $(BUILD)/unit $(BUILD)/fw $(BUILD)/os $(BUILD)/smmhp $(BUILD)/libharness.a $(BUILD)/libtestsupport.a
+	rm -rf $(BUILD)/host $(BUILD)/unit $(BUILD)/fw $(BUILD)/os $(BUILD)/fw-ia32 $(BUILD)/os-ia32 $(BUILD)/smmhp $(BUILD)/libharness.a $(BUILD)/libtestsupport.a
 
 # Speed figures (never timed tests): scenario (a)'s CPU time against the
 # 50 ms target, and guest instructions per second.
@@ -169,10 +188,11 @@ bench: $(BUILD)/smmhp firmware release-firmware
 # The unit tests, scenarios and matrix again with ASan and UBSan (the
 # harness only; guest images are the same). Not part of `check`: slower.
 SAN_DIR := build/san-address-undefined
-sanitize: firmware release-firmware
+sanitize: firmware firmware-ia32 release-firmware
 	@$(MAKE) --no-print-directory SAN=address,undefined $(SAN_DIR)/smmhp \
 	  $(patsubst tests/unit/%.c,$(SAN_DIR)/unit/%,$(UNIT_SRCS))
 	@mkdir -p $(SAN_DIR)/fw $(SAN_DIR)/os && cp $(FW_DIR)/*.elf $(FW_DIR)/edk2-tree $(SAN_DIR)/fw/ && cp $(OS_ELF) $(SAN_DIR)/os/
+	@mkdir -p $(SAN_DIR)/fw-ia32 $(SAN_DIR)/os-ia32 && cp $(IA32_FW_DIR)/*.elf $(SAN_DIR)/fw-ia32/ && cp $(IA32_OS_ELF) $(SAN_DIR)/os-ia32/
 	@UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 python3 tests/check.py \
 	  $(patsubst tests/unit/%.c,$(SAN_DIR)/unit/%,$(UNIT_SRCS)) -- --smmhp $(SAN_DIR)/smmhp \
 	  --logs $(SAN_DIR)/scenario-logs $(RELEASE_FW_ARGS) $(SCENARIOS)

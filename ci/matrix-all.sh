@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # `make matrix-all`: the 16-case matrix on every edk2 release Debian
-# serves (one suite each), on each platform of MATRIX_MACHINES. A release the configured mirror does not serve
-# is listed as unavailable, never as passed; test it with EDK2=/path.
+# serves (one suite each), for each firmware architecture and platform of
+# MATRIX_COMBOS (ARCH:MACHINE; qemu-system-i386 runs only IA32 firmware).
+# A release the configured mirror does not serve is listed as
+# unavailable, never as passed; test it with EDK2=/path.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 build=${BUILD:-build}
 suites=${MATRIX_SUITES:-bullseye bookworm trixie sid}
-machines=${MATRIX_MACHINES:-x86_64 i386}
+combos=${MATRIX_COMBOS:-X64:x86_64 IA32:x86_64 IA32:i386}
 status=0
 summary=()
 for suite in $suites; do
@@ -22,14 +24,16 @@ for suite in $suites; do
     continue
   fi
   release=$(cat "$tree/edk2/.smmhp-release")
-  for machine in $machines; do
-    echo "=== $suite: edk2 $release on qemu-system-$machine"
-    if ! make --no-print-directory matrix EDK2="$tree/edk2" FW_DIR="$build/fw-$release" MATRIX_RELEASE="$release" \
-        MACHINE="$machine"; then
-      summary+=("$suite: edk2 $release, qemu-system-$machine FAILED")
+  for combo in $combos; do
+    arch=${combo%%:*} machine=${combo#*:}
+    sfx=; [ "$arch" = IA32 ] && sfx=-ia32
+    echo "=== $suite: edk2 $release, $arch firmware on qemu-system-$machine"
+    if ! make --no-print-directory matrix EDK2="$tree/edk2" FW_DIR="$build/fw-$release$sfx" MATRIX_RELEASE="$release" \
+        ARCH="$arch" MACHINE="$machine"; then
+      summary+=("$suite: edk2 $release, $arch on qemu-system-$machine FAILED")
       status=1
     else
-      summary+=("$suite: edk2 $release, qemu-system-$machine as expected")
+      summary+=("$suite: edk2 $release, $arch on qemu-system-$machine as expected")
     fi
   done
 done

@@ -15,7 +15,15 @@
 # The file lists come from the tree's INF files, so the rules exist only
 # when the tree does; `firmware` fetches it, then re-runs make to build.
 
-FW_DIR     := $(BUILD)/fw
+# ARCH=IA32 builds the image for 32-bit SMM (OvmfPkgIa32: PiSmmCpuDxeSmm
+# in 32-bit protected mode); X64 (default) is what OvmfPkgX64 and
+# OvmfPkgIa32X64 run in SMM. Each architecture has its own directory.
+ARCH       ?= X64
+ifeq ($(filter X64 IA32,$(ARCH)),)
+$(error ARCH=$(ARCH): unknown firmware architecture (X64 or IA32))
+endif
+FW_ARCH_SUFFIX := $(if $(filter IA32,$(ARCH)),-ia32)
+FW_DIR     := $(BUILD)/fw$(FW_ARCH_SUFFIX)
 FW_ELF     := $(FW_DIR)/smmhp-fw.elf
 FW_MAP     := $(FW_DIR)/smmhp-fw.map
 # The same sources built without SMM_REQUIRE (the matrix's "SMM off" axis).
@@ -23,7 +31,7 @@ FW_NOSMM_ELF := $(FW_DIR)/smmhp-fw-nosmm.elf
 FW_NOSMM_MAP := $(FW_DIR)/smmhp-fw-nosmm.map
 # Objects depend on the tree's headers: one object directory per tree.
 FW_TREE_ID := $(shell printf '%s' '$(abspath $(EDK2))' | cksum | cut -d' ' -f1)
-FW_OBJ     := $(FW_DIR)/obj-$(FW_TREE_ID)
+FW_OBJ     := $(FW_DIR)/obj-$(FW_TREE_ID)$(FW_ARCH_SUFFIX)
 FW_CC      ?= $(CC)
 # The platform SMM core and boot code (another directory, e.g. a stub
 # providing smmhp_boot_entry, links the layer on its own).
@@ -43,17 +51,21 @@ firmware-clean:
 
 # --- flags -------------------------------------------------------------------
 # edk2's GCC X64 recipe (tools_def GCC5 X64): ms_abi EFIAPI, which makes
-# VA_LIST __builtin_ms_va_list; no red zone (SMIs and interrupts); no SSE
-# (SMM entry does not enable it); every firmware object alike.
-FW_EDK2_INC := MdePkg/Include MdePkg/Include/X64 UefiCpuPkg/Include \
+# VA_LIST __builtin_ms_va_list; no red zone (SMIs and interrupts). Its IA32
+# recipe (GCC5 IA32): -m32 -march=i586 -malign-double (UINT64 aligned to 8
+# in structures, as the MSVC ABI the UEFI spec follows), cdecl EFIAPI from
+# ProcessorBind.h. No SSE (SMM entry does not enable it); every firmware
+# object alike.
+FW_ARCH_CFLAGS_X64  := -mno-red-zone -mcmodel=small '-DEFIAPI=__attribute__((ms_abi))'
+FW_ARCH_CFLAGS_IA32 := -m32 -march=i586 -malign-double
+FW_EDK2_INC := MdePkg/Include MdePkg/Include/$(if $(filter IA32,$(ARCH)),Ia32,X64) UefiCpuPkg/Include \
                OvmfPkg/Include MdeModulePkg/Include OvmfPkg/CpuHotplugSmm
 # edk2 also puts each package's root on the path (<Include/...> includes).
 FW_EDK2_PKGS := MdePkg UefiCpuPkg OvmfPkg
 FW_CFLAGS   := -O2 -g -ffreestanding -fno-stack-protector -fshort-wchar \
-               -mno-red-zone -fno-pic -fno-pie -fno-strict-aliasing \
-               -mcmodel=small -mno-mmx -mno-sse -fno-common \
-               -fno-asynchronous-unwind-tables \
-               '-DEFIAPI=__attribute__((ms_abi))' \
+               -fno-pic -fno-pie -fno-strict-aliasing \
+               -mno-mmx -mno-sse -fno-common \
+               -fno-asynchronous-unwind-tables $(FW_ARCH_CFLAGS_$(ARCH)) \
                $(if $(SMMHP_DEBUG_PRINT_LEVEL),-DSMMHP_DEBUG_PRINT_LEVEL=$(SMMHP_DEBUG_PRINT_LEVEL)) \
                -include firmware/compat/AutoGen.h \
                $(if $(FW_HAVE_TREE),-include $(FW_OBJ)/gen/AutoGenGuids.h) \
@@ -67,9 +79,12 @@ FW_UP_CFLAGS  := $(FW_CFLAGS) -Wall -Wno-array-bounds -Wno-address \
 # possible CPUs (2025.02 does, 2022.11 and 2020.11 do not)? The boot code
 # follows the tree it is built for (firmware/core/cpu_count.c).
 FW_X2APIC_ABOVE_255 := $(if $(shell grep -s -l 'MaxCpuCount > 255' $(EDK2)/OvmfPkg/Library/PlatformInitLib/Platform.c),1,0)
+# MemEncryptSevClearPageEncMask lost its Flush argument after 2020.11.
+FW_SEV_CLEAR_FLUSH := $(if $(shell grep -s -A5 '^MemEncryptSevClearPageEncMask' $(EDK2)/OvmfPkg/Include/Library/MemEncryptSevLib.h | grep Flush),1,0)
 FW_OWN_CFLAGS := $(FW_CFLAGS) -std=c11 -Wall -Wextra -Werror \
-                 -DSMMHP_PLATFORM_X2APIC_ABOVE_255=$(FW_X2APIC_ABOVE_255)
-FW_NASMFLAGS  := -f elf64 -g -F dwarf '-DASM_PFX(x)=x' \
+                 -DSMMHP_PLATFORM_X2APIC_ABOVE_255=$(FW_X2APIC_ABOVE_255) \
+                 -DSMMHP_SEV_CLEAR_TAKES_FLUSH=$(FW_SEV_CLEAR_FLUSH)
+FW_NASMFLAGS  := $(if $(filter IA32,$(ARCH)),-f elf32 -DARCH_IA32,-f elf64 -DARCH_X64) -g -F dwarf '-DASM_PFX(x)=x' \
                  $(addprefix -I$(EDK2)/,$(addsuffix /,$(FW_EDK2_INC))) -Iinclude/
 # Upstream NASM goes through the C preprocessor first, as edk2 does: it
 # #includes C headers for constants and uses ASM_PFX()/PcdGet32() macros.
@@ -77,7 +92,7 @@ FW_NASM_PPFLAGS := -E -x assembler-with-cpp $(filter-out -O2 -g,$(FW_CFLAGS))
 
 ifneq ($(FW_HAVE_TREE),)
 # --- upstream sources, chosen by what the tree has ------------------------
-fw_inf_srcs = $(addprefix $(dir $(1)),$(shell awk -f firmware/inf-sources.awk $(EDK2)/$(1)))
+fw_inf_srcs = $(addprefix $(dir $(1)),$(shell awk -v arch=$(ARCH) -f firmware/inf-sources.awk $(EDK2)/$(1)))
 fw_first    = $(firstword $(foreach f,$(1),$(if $(wildcard $(EDK2)/$(f)),$(f))))
 
 # The driver under test: every source its INF lists.
@@ -111,6 +126,11 @@ FW_LIB_INFS := $(strip $(FW_LIB_INFS))
 # neither gets compat/fallback/sev.c.
 FW_EXTRA_SRCS := $(call fw_first,OvmfPkg/Library/BaseMemEncryptSevLib/DxeMemEncryptSevLibInternal.c \
                                  OvmfPkg/Library/BaseMemEncryptSevLib/MemEncryptSevLibInternal.c)
+# IA32: the C-bit helpers of MemEncryptSevLib's Ia32 instance (all of them
+# answer RETURN_UNSUPPORTED; compat_sev.c calls one where IoMmuDxe would).
+ifeq ($(ARCH),IA32)
+FW_EXTRA_SRCS += $(call fw_first,OvmfPkg/Library/BaseMemEncryptSevLib/Ia32/MemEncryptSevLib.c)
+endif
 
 fw_up_obj = $(patsubst %,$(FW_OBJ)/up/%.o,$(1))
 # $(1): archive name, $(2): its upstream source files, $(3): its INF's
@@ -166,8 +186,8 @@ $(FW_OBJ)/up/%.c.o: $(EDK2)/%.c firmware/compat/AutoGen.h $(FW_OBJ)/gen/AutoGenG
 $(FW_OBJ)/up/%.nasm.o: $(EDK2)/%.nasm firmware/nasm-trim.awk firmware/compat/AutoGen.h $(FW_OBJ)/gen/AutoGenGuids.h
 	@mkdir -p $(@D)
 	@echo "  AS [edk2] $*.nasm"
-	$(Q)$(FW_CC) $(FW_NASM_PPFLAGS) -I$(dir $<) $(FW_MOD_INC) -MMD -MP -MF $(@:.o=.d) -MT $@ $< \
-	  | awk -v main=$< -f firmware/nasm-trim.awk > $(@:.o=.iii)
+	$(Q)$(FW_CC) $(FW_NASM_PPFLAGS) -I$(dir $<) $(FW_MOD_INC) -MMD -MP -MF $(@:.o=.d) -MT $@ $< -o $(@:.o=.ii)
+	$(Q)awk -v main=$< -f firmware/nasm-trim.awk $(@:.o=.ii) > $(@:.o=.iii)
 	$(Q)$(NASM) $(FW_NASMFLAGS) -I$(dir $<) $(FW_MOD_INC:%=%/) -o $@ $(@:.o=.iii)
 $(FW_OBJ)/own/%.c.o: %.c firmware/compat/AutoGen.h $(FW_OBJ)/gen/AutoGenGuids.h
 	@mkdir -p $(@D)
@@ -188,6 +208,7 @@ $(FW_FALLBACK_LIB): $(FW_FALLBACK_OBJS)
 	$(Q)$(AR) rcs $@ $^
 
 # --- link ---------------------------------------------------------------------
+FW_LDFLAGS := -nostdlib -static -no-pie $(if $(filter IA32,$(ARCH)),-m32)
 # memmap.h numbers carry C suffixes (0x...u) that ld does not parse.
 $(FW_OBJ)/fw.ld: firmware/fw.ld include/smmhp/memmap.h
 	@mkdir -p $(@D)
@@ -202,7 +223,7 @@ fw-force:
 # Upstream libraries first, our fallbacks last: an upstream definition wins.
 $(FW_ELF): $(FW_MODULE_OBJS) $(FW_OWN_OBJS) $(FW_LIBS) $(FW_FALLBACK_LIB) $(FW_OBJ)/fw.ld $(FW_DIR)/edk2-tree
 	@echo "  LD $@"
-	$(Q)$(FW_CC) -nostdlib -static -no-pie -Wl,-T,$(FW_OBJ)/fw.ld \
+	$(Q)$(FW_CC) $(FW_LDFLAGS) -Wl,-T,$(FW_OBJ)/fw.ld \
 	  -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack \
 	  -Wl,-Map,$(FW_MAP) -Wl,--cref -o $@ \
 	  $(FW_MODULE_OBJS) $(FW_OWN_OBJS) \
@@ -224,7 +245,7 @@ $(FW_OBJ)/nosmm/%.c.o: %.c firmware/compat/AutoGen.h $(FW_OBJ)/gen/AutoGenGuids.
 
 $(FW_NOSMM_ELF): $(FW_NOSMM_OBJS) $(FW_LIBS) $(FW_FALLBACK_LIB) $(FW_OBJ)/fw.ld $(FW_DIR)/edk2-tree
 	@echo "  LD $@"
-	$(Q)$(FW_CC) -nostdlib -static -no-pie -Wl,-T,$(FW_OBJ)/fw.ld \
+	$(Q)$(FW_CC) $(FW_LDFLAGS) -Wl,-T,$(FW_OBJ)/fw.ld \
 	  -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack \
 	  -Wl,-Map,$(FW_NOSMM_MAP) -Wl,--cref -o $@ \
 	  $(FW_NOSMM_OBJS) -Wl,--start-group $(FW_LIBS) $(FW_FALLBACK_LIB) -Wl,--end-group

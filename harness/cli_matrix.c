@@ -2,6 +2,7 @@
  * against that release's expectations; print the table, write JUnit XML.
  * Each case runs on a fresh machine, its event log in its own file. */
 #include "cli_matrix.h"
+#include "elfimage.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -24,6 +25,7 @@ struct matrix_opts {
   const char *coverage;  /* --coverage FILE.info: one tracefile for all cases */
   struct coverage *cov;
   char fw[PATH_MAX], fw_nosmm[PATH_MAX], os[PATH_MAX];
+  bool fw_given, fw_nosmm_given, os_given;
   int machine; /* --machine: -1 as each case says, else 1 for i386, 0 for x86_64 */
 };
 
@@ -34,7 +36,10 @@ static void usage(FILE *f)
              "                    [--machine x86_64|i386]\n"
              "  --machine M: every case on qemu-system-M (i386: the 32-bit save-state map)\n"
              "  defaults: --cases scenarios/matrix/cases, --expect scenarios/matrix/expect-VERSION.cfg,\n"
-             "            images beside smmhp (fw/smmhp-fw.elf, fw/smmhp-fw-nosmm.elf, os/smmhp-os.elf)\n");
+             "            images beside smmhp (fw/smmhp-fw.elf, fw/smmhp-fw-nosmm.elf, os/smmhp-os.elf;\n"
+             "            with --machine i386 the IA32 builds' fw-ia32/..., os-ia32/...)\n"
+             "  the firmware's architecture (X64 or IA32, from its ELF class) selects the\n"
+             "  expectations' [case arch=A] sections\n");
 }
 
 static int parse(int argc, char **argv, struct matrix_opts *o, char *expect_buf, size_t expect_len)
@@ -64,9 +69,9 @@ static int parse(int argc, char **argv, struct matrix_opts *o, char *expect_buf,
     else if (!strcmp(a, "--junit")) o->junit = v;
     else if (!strcmp(a, "--logs")) o->logs = v;
     else if (!strcmp(a, "--coverage")) o->coverage = v;
-    else if (!strcmp(a, "--fw")) snprintf(o->fw, sizeof o->fw, "%s", v);
-    else if (!strcmp(a, "--fw-nosmm")) snprintf(o->fw_nosmm, sizeof o->fw_nosmm, "%s", v);
-    else if (!strcmp(a, "--os")) snprintf(o->os, sizeof o->os, "%s", v);
+    else if (!strcmp(a, "--fw")) snprintf(o->fw, sizeof o->fw, "%s", v), o->fw_given = true;
+    else if (!strcmp(a, "--fw-nosmm")) snprintf(o->fw_nosmm, sizeof o->fw_nosmm, "%s", v), o->fw_nosmm_given = true;
+    else if (!strcmp(a, "--os")) snprintf(o->os, sizeof o->os, "%s", v), o->os_given = true;
     else if (!strcmp(a, "--machine")) {
       if ((o->machine = machine_platform_parse(v)) < 0) {
         fprintf(stderr, "smmhp: matrix: --machine: unknown platform '%s' (want x86_64 or i386)\n", v);
@@ -87,6 +92,13 @@ static int parse(int argc, char **argv, struct matrix_opts *o, char *expect_buf,
     snprintf(expect_buf, expect_len, "scenarios/matrix/expect-%s.cfg", o->release);
     o->expect = expect_buf;
   }
+  /* qemu-system-i386 runs only IA32 firmware (no long mode) */
+  if (o->machine == 1 && !o->fw_given)
+    path_beside_self(o->fw, sizeof o->fw, "fw-ia32/smmhp-fw.elf");
+  if (o->machine == 1 && !o->fw_nosmm_given)
+    path_beside_self(o->fw_nosmm, sizeof o->fw_nosmm, "fw-ia32/smmhp-fw-nosmm.elf");
+  if (!o->os_given && elfimage_file_bits(o->fw) == 32)
+    path_beside_self(o->os, sizeof o->os, "os-ia32/smmhp-os.elf");
   return 0;
 }
 
@@ -194,7 +206,15 @@ int cmd_matrix(int argc, char **argv)
 
   if (rc)
     return rc;
-  if (matrix_load(&mx, o.cases, o.expect, o.release, machine_platform_name(o.machine == 1), err, sizeof err)) {
+  /* the firmware's architecture picks the [case arch=A] sections */
+  int bits = elfimage_file_bits(o.fw);
+  if (!bits) {
+    fprintf(stderr, "smmhp: matrix: %s: missing or not an x86-64/i386 firmware image (build it with `make firmware`)\n",
+            o.fw);
+    return 2;
+  }
+  if (matrix_load(&mx, o.cases, o.expect, o.release, machine_platform_name(o.machine == 1), bits == 32 ? "ia32" : "x64",
+                  err, sizeof err)) {
     fprintf(stderr, "%s\n", err);
     matrix_free(&mx);
     return 2;
@@ -210,7 +230,8 @@ int cmd_matrix(int argc, char **argv)
     snprintf(logdir + n, sizeof logdir - n, "/%s", o.release);
   }
   mkdirs(logdir);
-  printf("matrix: edk2 %s, %zu cases, expectations %s, logs %s/%s%s\n", o.release, mx.ncases, o.expect, logdir,
+  printf("matrix: edk2 %s, %s firmware, %zu cases, expectations %s, logs %s%s%s\n", o.release,
+         bits == 32 ? "IA32" : "X64", mx.ncases, o.expect, logdir,
          o.machine < 0 ? "" : ", platform qemu-system-", o.machine < 0 ? "" : machine_platform_name(o.machine == 1));
   o.cov = o.coverage ? coverage_new() : NULL;
   for (size_t i = 0; i < mx.ncases; i++)

@@ -27,6 +27,13 @@
 #define TR_FARPTR   (SMMHP_TRAMPOLINE_PAGE + 0xF00)
 #define TR_GDTR     (SMMHP_TRAMPOLINE_PAGE + 0xF10)
 #define TR_GDT      (SMMHP_TRAMPOLINE_PAGE + 0xF20)
+/* Flat 32-bit start (IA32 firmware): its own GDT, which stays the CPU's
+ * GDT until the firmware loads one, so nothing above may overwrite it. */
+#define TR_PM32     (SMMHP_TRAMPOLINE_PAGE + 0x040)
+#define TR_PM32_BODY (SMMHP_TRAMPOLINE_PAGE + 0x080)
+#define TR_GDTR32   (SMMHP_TRAMPOLINE_PAGE + 0xF30)
+#define TR_FARPTR32 (SMMHP_TRAMPOLINE_PAGE + 0xF38)
+#define TR_GDT32    (SMMHP_TRAMPOLINE_PAGE + 0xF40)
 
 static const uint8_t tr_farjmp[] = { 0x2E, 0xFF, 0x2E, 0x00, 0x1F }; /* jmp far [cs:0x1F00] */
 static const uint8_t tr_pejmp[] = {
@@ -36,6 +43,47 @@ static const uint8_t tr_pejmp[] = {
   0x0F, 0x22, 0xC0,                         /* mov cr0, eax */
   0x2E, 0xFF, 0x2E, 0x00, 0x1F,             /* jmp far [cs:0x1F00] */
 };
+
+static const uint8_t tr_pm32[] = {
+  0x2E, 0x66, 0x0F, 0x01, 0x16, 0x30, 0x1F, /* o32 lgdt [cs:0x1F30] */
+  0x0F, 0x20, 0xC0,                         /* mov eax, cr0 */
+  0x0C, 0x01,                               /* or al, 1 (PE) */
+  0x0F, 0x22, 0xC0,                         /* mov cr0, eax */
+  0x66, 0x2E, 0xFF, 0x2E, 0x38, 0x1F,       /* jmp dword far [cs:0x1F38] */
+};
+static const uint8_t tr_pm32_body[] = {
+  0x66, 0xB8, 0x10, 0x00,                   /* mov ax, 0x10 */
+  0x8E, 0xD8, 0x8E, 0xC0, 0x8E, 0xD0,       /* mov ds/es/ss, ax */
+  0x8E, 0xE0, 0x8E, 0xE8,                   /* mov fs/gs, ax */
+};
+
+/* The flat 32-bit protected-mode state OVMF IA32's SEC leaves for PEI
+ * (CS 0x08 base 0 limit 4 GiB, D=1; data 0x10; no paging), reached from
+ * the real-mode template through a GDT of our own. */
+static int build_flat32_template(struct machine *m, uc_engine *uc)
+{
+  static const uint64_t gdt[3] = { 0, 0x00CF9B000000FFFFull, 0x00CF93000000FFFFull };
+  uint16_t lim = sizeof gdt - 1;
+  uint32_t base = TR_GDT32, off = TR_PM32_BODY;
+  uint16_t sel = 0x08;
+
+  memcpy(m->ram + TR_GDT32, gdt, sizeof gdt);
+  memcpy(m->ram + TR_GDTR32, &lim, 2);
+  memcpy(m->ram + TR_GDTR32 + 2, &base, 4);
+  memcpy(m->ram + TR_FARPTR32, &off, 4);
+  memcpy(m->ram + TR_FARPTR32 + 4, &sel, 2);
+  memcpy(m->ram + TR_PM32, tr_pm32, sizeof tr_pm32);
+  memcpy(m->ram + TR_PM32_BODY, tr_pm32_body, sizeof tr_pm32_body);
+  struct vcpu *saved = m->cur;
+  m->cur = NULL; /* hooks ignore the trampoline */
+  uc_context_restore(uc, m->tmpl_real);
+  uc_err e = uc_emu_start(uc, TR_PM32, TR_PM32_BODY + sizeof tr_pm32_body, 0, 0);
+  m->cur = saved;
+  if (e != UC_ERR_OK || uc_context_alloc(uc, &m->tmpl_flat32) != UC_ERR_OK)
+    return -1;
+  uc_context_save(uc, m->tmpl_flat32);
+  return 0;
+}
 
 int cpu_templates_init(struct machine *m)
 {
@@ -64,6 +112,9 @@ void cpu_templates_free(struct machine *m)
   if (m->tmpl_real)
     uc_context_free(m->tmpl_real);
   m->tmpl_real = NULL;
+  if (m->tmpl_flat32)
+    uc_context_free(m->tmpl_flat32);
+  m->tmpl_flat32 = NULL;
 }
 
 /* Mode of v's context loaded in uc (the descriptor cache is exact). */
@@ -131,19 +182,27 @@ static void zero_gprs(uc_engine *uc)
  * in KVM it is still an unprocessed KVM_REQ_SMI request when the INIT is
  * accepted (kvm_vcpu_reset clears arch.smi_pending, not the request),
  * which is the case B4's fix relies on (docs/platform-model.md). */
-/* Start v in the flat 64-bit state a fresh Unicorn engine has (how boot
- * CPUs come out of reset here, docs/harness.md) at rip with rsp. */
+/* Start v in flat state at rip with rsp (how boot CPUs come out of
+ * reset here, docs/harness.md): the 64-bit state a fresh Unicorn engine
+ * has for an X64 firmware image, 32-bit protected mode for an IA32 one
+ * (ELFCLASS32), where OVMF IA32's SEC and PEI run. */
 void cpu_start_flat(struct machine *m, struct vcpu *v, uint64_t rip, uint64_t rsp)
 {
   uc_engine *uc = m->uc[VIEW_NORMAL], *fresh;
   uc_context *flat;
 
-  uc_open(UC_ARCH_X86, UC_MODE_64, &fresh);
-  uc_context_alloc(fresh, &flat);
-  uc_context_save(fresh, flat);
-  uc_close(fresh);
-  uc_context_restore(uc, flat);
-  uc_context_free(flat);
+  if (m->fw.bits == 32) {
+    if (!m->tmpl_flat32 && build_flat32_template(m, uc))
+      abort(); /* the engine could not run six instructions of ours */
+    uc_context_restore(uc, m->tmpl_flat32);
+  } else {
+    uc_open(UC_ARCH_X86, UC_MODE_64, &fresh);
+    uc_context_alloc(fresh, &flat);
+    uc_context_save(fresh, flat);
+    uc_close(fresh);
+    uc_context_restore(uc, flat);
+    uc_context_free(flat);
+  }
   uc_reg_write(uc, UC_X86_REG_RIP, &rip);
   uc_reg_write(uc, UC_X86_REG_RSP, &rsp);
   uc_context_save(uc, v->ctx);

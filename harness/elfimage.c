@@ -53,33 +53,69 @@ static int name_cmp(const void *a, const void *b)
   return c ? c : (x > y) - (x < y);
 }
 
-static int load_symbols(struct elfimage *img, const Elf64_Ehdr *eh)
-{
-  const Elf64_Shdr *sh = (const void *)(img->file + eh->e_shoff);
+/* ELFCLASS64 (X64 firmware, 64-bit OS) and ELFCLASS32 (IA32 firmware,
+ * 32-bit OS) images: their headers read into one shape. */
+struct elf_shdr { uint32_t type, link; uint64_t offset, size; };
+struct elf_sym { uint32_t name; unsigned type; uint16_t shndx; uint64_t value, size; };
 
-  for (unsigned i = 0; i < eh->e_shnum; i++) {
-    if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= eh->e_shnum)
+static struct elf_shdr shdr_at(const struct elfimage *img, uint64_t shoff, unsigned i)
+{
+  struct elf_shdr r;
+  if (img->bits == 64) {
+    const Elf64_Shdr *sh = (const void *)(img->file + shoff);
+    r = (struct elf_shdr){ sh[i].sh_type, sh[i].sh_link, sh[i].sh_offset, sh[i].sh_size };
+  } else {
+    const Elf32_Shdr *sh = (const void *)(img->file + shoff);
+    r = (struct elf_shdr){ sh[i].sh_type, sh[i].sh_link, sh[i].sh_offset, sh[i].sh_size };
+  }
+  return r;
+}
+
+static struct elf_sym sym_at(const struct elfimage *img, uint64_t off, size_t k)
+{
+  struct elf_sym r;
+  if (img->bits == 64) {
+    const Elf64_Sym *st = (const void *)(img->file + off);
+    r = (struct elf_sym){ st[k].st_name, ELF64_ST_TYPE(st[k].st_info), st[k].st_shndx, st[k].st_value, st[k].st_size };
+  } else {
+    const Elf32_Sym *st = (const void *)(img->file + off);
+    r = (struct elf_sym){ st[k].st_name, ELF32_ST_TYPE(st[k].st_info), st[k].st_shndx, st[k].st_value, st[k].st_size };
+  }
+  return r;
+}
+
+static int load_symbols(struct elfimage *img, uint64_t shoff, unsigned shnum)
+{
+  size_t symsz = img->bits == 64 ? sizeof(Elf64_Sym) : sizeof(Elf32_Sym);
+
+  for (unsigned i = 0; i < shnum; i++) {
+    struct elf_shdr sh = shdr_at(img, shoff, i);
+    if (sh.type != SHT_SYMTAB || sh.link >= shnum)
       continue;
-    const Elf64_Sym *st = (const void *)(img->file + sh[i].sh_offset);
-    const char *strtab = (const char *)img->file + sh[sh[i].sh_link].sh_offset;
-    size_t n = sh[i].sh_size / sizeof *st;
+    struct elf_shdr strsh = shdr_at(img, shoff, sh.link);
+    if (sh.offset + sh.size > img->file_size || strsh.offset + strsh.size > img->file_size)
+      continue;
+    const char *strtab = (const char *)img->file + strsh.offset;
+    size_t n = sh.size / symsz;
+    free(img->syms);
+    img->nsyms = 0;
     img->syms = calloc(n ? n : 1, sizeof *img->syms);
     if (!img->syms)
       return -1;
     for (size_t k = 0; k < n; k++) {
-      int type = ELF64_ST_TYPE(st[k].st_info);
-      if (st[k].st_shndx == SHN_UNDEF || st[k].st_name == 0)
+      struct elf_sym st = sym_at(img, sh.offset, k);
+      if (st.shndx == SHN_UNDEF || st.name == 0 || st.name >= strsh.size)
         continue;
-      if (type != STT_FUNC && type != STT_OBJECT && type != STT_NOTYPE)
+      if (st.type != STT_FUNC && st.type != STT_OBJECT && st.type != STT_NOTYPE)
         continue;
-      const char *name = strtab + st[k].st_name;
+      const char *name = strtab + st.name;
       if (name[0] == '$' || name[0] == '\0' || strchr(name, '.') == name)
         continue;
       struct elfsym *s = &img->syms[img->nsyms++];
       s->name = strdup(name);
-      s->addr = st[k].st_value;
-      s->size = st[k].st_size;
-      s->is_func = type == STT_FUNC;
+      s->addr = st.value;
+      s->size = st.size;
+      s->is_func = st.type == STT_FUNC;
     }
     qsort(img->syms, img->nsyms, sizeof *img->syms, sym_cmp);
   }
@@ -92,36 +128,82 @@ static int load_symbols(struct elfimage *img, const Elf64_Ehdr *eh)
   return 0;
 }
 
+static int add_segment(struct elfimage *img, uint32_t type, uint32_t flags, uint64_t offset,
+                       uint64_t paddr, uint64_t filesz, uint64_t memsz, char *err, size_t errlen)
+{
+  if (type != PT_LOAD || memsz == 0)
+    return 0;
+  if (offset + filesz > img->file_size || offset + filesz < offset || filesz > memsz)
+    return fail(err, errlen, img->path, "segment outside the file");
+  img->segs[img->nsegs++] = (struct elfseg){ .paddr = paddr, .filesz = filesz, .memsz = memsz,
+                                             .offset = offset, .exec = !!(flags & PF_X) };
+  return 0;
+}
+
 int elfimage_open(struct elfimage *img, const char *path, char *err, size_t errlen)
 {
+  uint64_t phoff, shoff;
+  unsigned phnum, shnum;
+
   memset(img, 0, sizeof *img);
   if (read_file(path, &img->file, &img->file_size))
     return fail(err, errlen, path, strerror(errno ? errno : EIO));
   img->path = strdup(path);
   const Elf64_Ehdr *eh = (const void *)img->file;
-  if (img->file_size < sizeof *eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
-      eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_machine != EM_X86_64)
-    return fail(err, errlen, path, "not an x86-64 ELF image");
-  if (eh->e_phoff + (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > img->file_size ||
-      eh->e_shoff + (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr) > img->file_size)
-    return fail(err, errlen, path, "truncated ELF headers");
-  img->entry = eh->e_entry;
-  const Elf64_Phdr *ph = (const void *)(img->file + eh->e_phoff);
-  img->segs = calloc(eh->e_phnum ? eh->e_phnum : 1, sizeof *img->segs);
-  for (unsigned i = 0; i < eh->e_phnum; i++) {
-    if (ph[i].p_type != PT_LOAD || ph[i].p_memsz == 0)
-      continue;
-    if (ph[i].p_offset + ph[i].p_filesz > img->file_size)
-      return fail(err, errlen, path, "segment outside the file");
-    struct elfseg *s = &img->segs[img->nsegs++];
-    s->paddr = ph[i].p_paddr;
-    s->filesz = ph[i].p_filesz;
-    s->memsz = ph[i].p_memsz;
-    s->offset = ph[i].p_offset;
-    s->exec = !!(ph[i].p_flags & PF_X);
+  const Elf32_Ehdr *eh32 = (const void *)img->file;
+  if (img->file_size < sizeof *eh32 || memcmp(eh->e_ident, ELFMAG, SELFMAG))
+    return fail(err, errlen, path, "not an ELF image");
+  if (eh->e_ident[EI_CLASS] == ELFCLASS64 && img->file_size >= sizeof *eh && eh->e_machine == EM_X86_64) {
+    img->bits = 64;
+    img->entry = eh->e_entry;
+    phoff = eh->e_phoff, phnum = eh->e_phnum, shoff = eh->e_shoff, shnum = eh->e_shnum;
+  } else if (eh32->e_ident[EI_CLASS] == ELFCLASS32 && eh32->e_machine == EM_386) {
+    img->bits = 32;
+    img->entry = eh32->e_entry;
+    phoff = eh32->e_phoff, phnum = eh32->e_phnum, shoff = eh32->e_shoff, shnum = eh32->e_shnum;
+  } else {
+    return fail(err, errlen, path, "not an x86-64 or i386 ELF image");
   }
-  if (load_symbols(img, eh))
+  size_t phsz = img->bits == 64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
+  size_t shsz = img->bits == 64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
+  if (phoff + (uint64_t)phnum * phsz > img->file_size || shoff + (uint64_t)shnum * shsz > img->file_size)
+    return fail(err, errlen, path, "truncated ELF headers");
+  img->segs = calloc(phnum ? phnum : 1, sizeof *img->segs);
+  for (unsigned i = 0; i < phnum; i++) {
+    int rc;
+    if (img->bits == 64) {
+      const Elf64_Phdr *ph = (const void *)(img->file + phoff);
+      rc = add_segment(img, ph[i].p_type, ph[i].p_flags, ph[i].p_offset, ph[i].p_paddr,
+                       ph[i].p_filesz, ph[i].p_memsz, err, errlen);
+    } else {
+      const Elf32_Phdr *ph = (const void *)(img->file + phoff);
+      rc = add_segment(img, ph[i].p_type, ph[i].p_flags, ph[i].p_offset, ph[i].p_paddr,
+                       ph[i].p_filesz, ph[i].p_memsz, err, errlen);
+    }
+    if (rc)
+      return rc;
+  }
+  if (load_symbols(img, shoff, shnum))
     return fail(err, errlen, path, "out of memory reading symbols");
+  return 0;
+}
+
+int elfimage_file_bits(const char *path)
+{
+  unsigned char id[EI_NIDENT + 4] = { 0 };
+  FILE *f = fopen(path, "rb");
+  size_t n = f ? fread(id, 1, sizeof id, f) : 0;
+  uint16_t machine;
+
+  if (f)
+    fclose(f);
+  if (n < sizeof id || memcmp(id, ELFMAG, SELFMAG))
+    return 0;
+  memcpy(&machine, id + EI_NIDENT + 2, 2); /* e_machine follows e_type */
+  if (id[EI_CLASS] == ELFCLASS64 && machine == EM_X86_64)
+    return 64;
+  if (id[EI_CLASS] == ELFCLASS32 && machine == EM_386)
+    return 32;
   return 0;
 }
 

@@ -75,9 +75,17 @@ static void service(struct machine *m, struct vcpu *v, uint32_t code)
     m->fatal = true;
     m->stop_requested = true;
     break;
+  case SMMHP_SVC_UNSUPPORTED:
+    read_guest_string(m, rbx, msg, sizeof msg);
+    machine_event(m, "firmware_unsupported cpu=%d smm=%d reason=\"%s\"", v->slot, v->in_smm, msg);
+    m->fatal = m->unsupported = true;
+    m->stop_requested = true;
+    break;
   case SMMHP_SVC_CLOCK_NS: {
-    uint64_t now = m->vtime; /* one instruction, one nanosecond */
+    uint64_t now = m->vtime, high = now >> 32; /* one instruction, one nanosecond */
     uc_reg_write(uc, UC_X86_REG_RAX, &now);
+    if (m->fw.bits == 32)
+      uc_reg_write(uc, UC_X86_REG_RCX, &high); /* IA32 firmware's high half */
     break;
   }
   default:

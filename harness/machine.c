@@ -296,6 +296,20 @@ int machine_load_firmware(struct machine *m, const char *fw_elf, const char *os_
   if (elfimage_open(&m->os, os_elf, err, errlen))
     return -1;
   m->os_loaded = true;
+  /* qemu-system-i386 has no long mode (CPUID 0x80000001 EDX.LM clear, and
+   * QEMU ignores EFER.LME writes there): X64 OVMF cannot start on it. An
+   * IA32 firmware starts a 32-bit OS (docs/ia32.md). */
+  if (m->cfg.i386 && m->fw.bits == 64) {
+    snprintf(err, errlen,
+             "%s: X64 firmware on qemu-system-i386, which has no long mode: use the IA32 build (make firmware ARCH=IA32)",
+             fw_elf);
+    return -1;
+  }
+  if (m->fw.bits != m->os.bits) {
+    snprintf(err, errlen, "%s: %d-bit OS actor for %d-bit firmware %s: build both for one ARCH", os_elf, m->os.bits,
+             m->fw.bits, fw_elf);
+    return -1;
+  }
   if (!(m->upfns = upstream_fns_open(fw_elf, NULL, err, errlen)))
     return -1;
   if (elfimage_load(&m->fw, m->ram, m->ram_size, err, errlen) ||

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include "cli_matrix.h"
 #include "coverage.h"
 #include "dev_smi_features.h"
+#include "elfimage.h"
 #include "gdbstub.h"
 #include "machine.h"
 #include "runner.h"
@@ -23,7 +25,10 @@ struct options {
   const char *scenario, *log_path, *trace_path;
   const char *coverage_path; /* --coverage FILE.info */
   char fw[PATH_MAX], fw_nosmm[PATH_MAX], os[PATH_MAX];
-  bool fw_given;
+  /* IA32 builds beside smmhp: the defaults on qemu-system-i386 */
+  char fw_ia32[PATH_MAX], fw_nosmm_ia32[PATH_MAX], os_ia32[PATH_MAX];
+  bool fw_given, fw_nosmm_given, os_given;
+  bool arch_given, arch_ia32; /* --arch: which builds are the defaults */
   bool quiet, seed_given;
   uint64_t seed;
   unsigned runs;
@@ -47,9 +52,13 @@ static void usage(FILE *f)
           "       smmhp matrix --release VERSION [options]   (smmhp matrix --help)\n"
           "  --seed N          scheduler seed (overrides the scenario's `seed`)\n"
           "  --fw ELF          firmware image for every scenario (default: fw/smmhp-fw.elf\n"
-          "                    beside smmhp, fw/smmhp-fw-nosmm.elf for `machine ... smm=off`)\n"
+          "                    beside smmhp, fw/smmhp-fw-nosmm.elf for `machine ... smm=off`;\n"
+          "                    on qemu-system-i386 the IA32 build's, fw-ia32/...)\n"
           "  --fw-nosmm ELF    firmware image for smm=off scenarios when --fw is not given\n"
-          "  --os ELF          OS actor image (default: os/smmhp-os.elf beside smmhp)\n"
+          "  --os ELF          OS actor image (default: os/smmhp-os.elf beside smmhp, or\n"
+          "                    os-ia32/smmhp-os.elf for IA32 firmware)\n"
+          "  --arch A          firmware architecture of the default images: X64 (fw/, os/)\n"
+          "                    or IA32 (fw-ia32/, os-ia32/: make firmware ARCH=IA32)\n"
           "  --log FILE        write the event log to FILE instead of stdout\n"
           "  --quiet           no event log, only the summary\n"
           "  --trace GROUPS    trace lines of the groups in the comma list GROUPS: cpuhp, apm\n"
@@ -92,7 +101,7 @@ static int parse_options(const char *cmd, int argc, char **argv, struct options 
 {
   static const char *const with_value[] = { "--seed", "--fw", "--fw-nosmm", "--os", "--log", "--trace-file", "--runs", "--coverage",
                                             "--trace", "--trace-cpu", "--trace-range", "--gdb", "--machine",
-                                            "--cpus", "--qemu", "--events-keep", "--ext-tseg-mbytes" };
+                                            "--arch", "--cpus", "--qemu", "--events-keep", "--ext-tseg-mbytes" };
   char msg[160];
 
   memset(o, 0, sizeof *o);
@@ -103,6 +112,9 @@ static int parse_options(const char *cmd, int argc, char **argv, struct options 
   path_beside_self(o->fw, sizeof o->fw, "fw/smmhp-fw.elf");
   path_beside_self(o->fw_nosmm, sizeof o->fw_nosmm, "fw/smmhp-fw-nosmm.elf");
   path_beside_self(o->os, sizeof o->os, "os/smmhp-os.elf");
+  path_beside_self(o->fw_ia32, sizeof o->fw_ia32, "fw-ia32/smmhp-fw.elf");
+  path_beside_self(o->fw_nosmm_ia32, sizeof o->fw_nosmm_ia32, "fw-ia32/smmhp-fw-nosmm.elf");
+  path_beside_self(o->os_ia32, sizeof o->os_ia32, "os-ia32/smmhp-os.elf");
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
     bool needs = false;
@@ -129,8 +141,10 @@ static int parse_options(const char *cmd, int argc, char **argv, struct options 
       o->fw_given = true;
     } else if (!strcmp(a, "--fw-nosmm")) {
       snprintf(o->fw_nosmm, sizeof o->fw_nosmm, "%s", argv[++i]);
+      o->fw_nosmm_given = true;
     } else if (!strcmp(a, "--os")) {
       snprintf(o->os, sizeof o->os, "%s", argv[++i]);
+      o->os_given = true;
     } else if (!strcmp(a, "--log")) {
       o->log_path = argv[++i];
     } else if (!strcmp(a, "--trace-file")) {
@@ -161,6 +175,14 @@ static int parse_options(const char *cmd, int argc, char **argv, struct options 
         fprintf(stderr, "smmhp: %s: --machine: unknown platform '%s' (want x86_64 or i386)\n", cmd, argv[i]);
         return 2;
       }
+    } else if (!strcmp(a, "--arch")) {
+      i++;
+      if (strcasecmp(argv[i], "ia32") && strcasecmp(argv[i], "x64")) {
+        fprintf(stderr, "smmhp: %s: --arch: unknown firmware architecture '%s' (want X64 or IA32)\n", cmd, argv[i]);
+        return 2;
+      }
+      o->arch_ia32 = !strcasecmp(argv[i], "ia32");
+      o->arch_given = true;
     } else if (!strcmp(a, "--cpus")) {
       o->cpus = argv[++i];
     } else if (!strcmp(a, "--qemu")) {
@@ -229,10 +251,20 @@ static void close_trace(struct options *o)
 }
 
 /* The firmware the scenario's machine boots: `smm=off` means OVMF built
- * without SMM_REQUIRE (docs/nosmm-and-sev.md), unless --fw says otherwise. */
+ * without SMM_REQUIRE (docs/nosmm-and-sev.md), unless --fw says otherwise;
+ * qemu-system-i386 boots the IA32 build unless an image is given. */
 static const char *fw_for(const struct options *o, const struct scenario *s)
 {
-  return !o->fw_given && !s->machine.smm ? o->fw_nosmm : o->fw;
+  bool ia32 = o->arch_given ? o->arch_ia32 : s->machine.i386;
+  if (!o->fw_given && !s->machine.smm)
+    return ia32 && !o->fw_nosmm_given ? o->fw_nosmm_ia32 : o->fw_nosmm;
+  return ia32 && !o->fw_given ? o->fw_ia32 : o->fw;
+}
+
+/* The OS actor: --os, else the build of the firmware's architecture. */
+static const char *os_for(const struct options *o, const char *fw)
+{
+  return !o->os_given && elfimage_file_bits(fw) == 32 ? o->os_ia32 : o->os;
 }
 
 /* Parse the scenario and check the firmware images exist: 0 or exit 2. */
@@ -247,10 +279,10 @@ static int load_scenario(const struct options *o, struct scenario *s)
   }
   if (o->machine >= 0)
     s->machine.i386 = o->machine == 1;
-  const char *fw = fw_for(o, s);
-  if (access(fw, R_OK) || access(o->os, R_OK)) {
-    fprintf(stderr, "smmhp: missing firmware image: %s (build it with `make firmware`, or pass --fw/--os)\n",
-            access(fw, R_OK) ? fw : o->os);
+  const char *fw = fw_for(o, s), *os = os_for(o, fw);
+  if (access(fw, R_OK) || access(os, R_OK)) {
+    fprintf(stderr, "smmhp: missing firmware image: %s (build it with `make firmware%s`, or pass --fw/--os)\n",
+            access(fw, R_OK) ? fw : os, elfimage_file_bits(fw) == 32 || s->machine.i386 ? " ARCH=IA32" : "");
     return 2;
   }
   return 0;
@@ -260,7 +292,8 @@ static int load_scenario(const struct options *o, struct scenario *s)
 static int make_machine(const struct options *o, const struct scenario *s, struct machine **out)
 {
   char msg[512];
-  int rc = scenario_machine_new_traced(s, fw_for(o, s), o->os, o->seed_given, o->seed, &o->trace, out, msg,
+  const char *fw = fw_for(o, s);
+  int rc = scenario_machine_new_traced(s, fw, os_for(o, fw), o->seed_given, o->seed, &o->trace, out, msg,
                                        sizeof msg);
   if (rc)
     fprintf(stderr, "smmhp: %s\n", msg);

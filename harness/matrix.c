@@ -85,8 +85,30 @@ static int open_case(struct matrix *mx, struct matrix_case *mc, const char *case
   return 0;
 }
 
+/* "machine=M" and "arch=A" (either or both) of a section header: 0, or
+ * -1 when a word is neither. *rank says how specific the section is: an
+ * arch section outranks a machine section (firmware that stops before the
+ * platforms differ makes them alike), both outrank either. */
+static int parse_qualifiers(char *qual, const char *platform, const char *arch, bool *match, int *rank)
+{
+  *match = true;
+  *rank = 0;
+  for (char *w = strtok(qual, " \t"); w; w = strtok(NULL, " \t")) {
+    if (!strncmp(w, "machine=", 8) && machine_platform_parse(w + 8) >= 0 && !(*rank & 1)) {
+      *match = *match && !strcmp(w + 8, platform);
+      *rank |= 1;
+    } else if (!strncmp(w, "arch=", 5) && (!strcmp(w + 5, "x64") || !strcmp(w + 5, "ia32")) && !(*rank & 2)) {
+      *match = *match && !strcmp(w + 5, arch);
+      *rank |= 2;
+    } else {
+      return -1;
+    }
+  }
+  return *rank ? 0 : -1;
+}
+
 int matrix_load(struct matrix *mx, const char *cases_dir, const char *expect_path, const char *release,
-                const char *platform, char *err, size_t errlen)
+                const char *platform, const char *arch, char *err, size_t errlen)
 {
   bool skipping = false; /* inside a section for another platform */
   FILE *f = fopen(expect_path, "r");
@@ -96,10 +118,8 @@ int matrix_load(struct matrix *mx, const char *cases_dir, const char *expect_pat
 
   memset(mx, 0, sizeof *mx);
   snprintf(mx->release, sizeof mx->release, "%s", release);
-  if (strcmp(platform, "x86_64"))
-    snprintf(mx->label, sizeof mx->label, "%s-%s", release, platform);
-  else
-    snprintf(mx->label, sizeof mx->label, "%s", release);
+  snprintf(mx->label, sizeof mx->label, "%s%s%s%s%s", release, strcmp(platform, "x86_64") ? "-" : "",
+           strcmp(platform, "x86_64") ? platform : "", strcmp(arch, "x64") ? "-" : "", strcmp(arch, "x64") ? arch : "");
   snprintf(mx->expect_path, sizeof mx->expect_path, "%s", expect_path);
   if (!f) {
     snprintf(err, errlen, "%s: cannot read the expectations of release %s: %s", expect_path, release,
@@ -114,19 +134,24 @@ int matrix_load(struct matrix *mx, const char *cases_dir, const char *expect_pat
     } else if (*s == '[') {
       char *end = strchr(s, ']');
       if (!end || end[1]) {
-        snprintf(err, errlen, "%s:%d: bad section header (want [op/sev/boot/smm] or [op/sev/boot/smm machine=M])",
+        snprintf(err, errlen, "%s:%d: bad section header (want [op/sev/boot/smm] or [op/sev/boot/smm machine=M arch=A])",
                  expect_path, line);
         goto fail;
       }
       *end = '\0';
-      /* [name machine=M]: replaces [name]'s expectations on platform M */
-      char *qual = strchr(s, ' ');
+      /* [name machine=M arch=A]: replaces [name]'s expectations on
+       * platform M, with firmware of architecture A */
+      char *qual = strchr(s, ' '), qual_text[64] = "";
+      bool qual_match = false;
+      int rank = 0;
       if (qual) {
         *qual++ = '\0';
         qual = trim(qual);
-        if (strncmp(qual, "machine=", 8) || machine_platform_parse(qual + 8) < 0) {
-          snprintf(err, errlen, "%s:%d: bad section qualifier '%s' (want machine=x86_64 or machine=i386)",
-                   expect_path, line, qual);
+        snprintf(qual_text, sizeof qual_text, "%s", qual);
+        if (parse_qualifiers(qual, platform, arch, &qual_match, &rank)) {
+          snprintf(err, errlen,
+                   "%s:%d: bad section qualifier '%s' (want machine=x86_64|i386 and/or arch=x64|ia32)",
+                   expect_path, line, qual_text);
           goto fail;
         }
       }
@@ -140,18 +165,19 @@ int matrix_load(struct matrix *mx, const char *cases_dir, const char *expect_pat
           base = &mx->c[i];
       if (qual) {
         if (!base) {
-          snprintf(err, errlen, "%s:%d: [%s %s] before its base section [%s]", expect_path, line, s + 1, qual,
+          snprintf(err, errlen, "%s:%d: [%s %s] before its base section [%s]", expect_path, line, s + 1, qual_text,
                    s + 1);
           goto fail;
         }
-        cur = NULL; /* skip the section unless it is for this run's platform */
-        if (!strcmp(qual + 8, platform)) {
-          if (base->overridden) {
-            snprintf(err, errlen, "%s:%d: [%s %s] listed twice", expect_path, line, s + 1, qual);
+        cur = NULL; /* skip the section unless it is for this run's platform and firmware */
+        if (qual_match && rank >= base->override_rank) {
+          if (base->override_rank == rank) {
+            snprintf(err, errlen, "%s:%d: [%s %s] listed twice", expect_path, line, s + 1, qual_text);
             goto fail;
           }
           cur = base;
           cur->overridden = true;
+          cur->override_rank = rank;
           free(cur->text);
           cur->text = NULL;
           cur->reason[0] = cur->ref[0] = cur->note[0] = '\0';

@@ -28,7 +28,8 @@ struct matrix_case {
   int case_lines;           /* lines of text that came from the case file */
   int expect_line0;         /* first expectation line's line in the expectations file */
   char reason[256], ref[256], note[256];
-  bool overridden;          /* a [name machine=M] section for this run's platform replaced it */
+  bool overridden;          /* a [name machine=M arch=A] section for this run replaced it */
+  int override_rank;        /* how specific that section was (1 machine, 2 arch, 3 both) */
   /* results */
   const char *verdict;
   const char *expected;
@@ -50,10 +51,12 @@ struct matrix {
 /* Load the expectations file and, for every section, the case file
  * cases_dir/<name with '/' as '-'>.scn. Every *.scn in cases_dir must
  * have a section. A later [name machine=M] section replaces [name]'s
- * lines when platform is M ("x86_64" or "i386"), and is skipped
- * otherwise. 0, or -1 with "FILE:LINE: message" in err. */
+ * lines when platform is M ("x86_64" or "i386"), an [name arch=A] one
+ * when the firmware's architecture is A ("x64" or "ia32"), and one with
+ * both when both match; the most specific matching section wins (arch
+ * outranks machine). 0, or -1 with "FILE:LINE: message" in err. */
 int matrix_load(struct matrix *mx, const char *cases_dir, const char *expect_path, const char *release,
-                const char *platform, char *err, size_t errlen);
+                const char *platform, const char *arch, char *err, size_t errlen);
 void matrix_free(struct matrix *mx);
 
 /* Map a parse error line of a composed case back to its own file. */

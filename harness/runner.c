@@ -257,6 +257,10 @@ static enum scenario_verdict run_verdict(struct machine *m, const char **name)
     *name = "violation";
     return SCN_VERDICT_VIOLATION;
   }
+  if (m->unsupported) {
+    *name = "unsupported";
+    return SCN_VERDICT_UNSUPPORTED;
+  }
   if (m->hang || m->fatal || m->faulted) {
     *name = m->hang ? "hang" : m->fatal ? "fatal" : "fault";
     return SCN_VERDICT_HANG;

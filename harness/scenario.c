@@ -853,7 +853,7 @@ const char *scenario_kind_name(enum scenario_kind k)
 
 const char *scenario_verdict_name(enum scenario_verdict v)
 {
-  static const char *const names[] = { "pass", "hang", "violation", "refused" };
+  static const char *const names[] = { "pass", "hang", "violation", "refused", "unsupported" };
 
   return (unsigned)v < sizeof names / sizeof names[0] ? names[v] : "?";
 }

@@ -47,7 +47,8 @@ enum scenario_verdict {
   SCN_VERDICT_PASS,
   SCN_VERDICT_HANG,
   SCN_VERDICT_VIOLATION,
-  SCN_VERDICT_REFUSED
+  SCN_VERDICT_REFUSED,
+  SCN_VERDICT_UNSUPPORTED   /* the firmware stopped on a feature its build does not support */
 };
 
 #define SCENARIO_MAX_CPUS 4096      /* q35 since QEMU 9.0 (qemu=9.0) */

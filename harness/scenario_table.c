@@ -103,9 +103,9 @@ const struct scn_stmt_spec scn_stmt_table[] = {
   { SCN_EXPECT_NOT, "expect-not", "expect-not EVENTKEY [field=value ...]", true,
     { POS("key", SCN_VT_KEY) } },
   { SCN_EXPECT_VERDICT, "expect-verdict",
-    "expect-verdict pass|hang|violation|refused", false,
+    "expect-verdict pass|hang|violation|refused|unsupported", false,
     { { .name = "verdict", .type = SCN_VT_ENUM, .positional = true,
-        .required = true, .choices = "pass|hang|violation|refused" } } },
+        .required = true, .choices = "pass|hang|violation|refused|unsupported" } } },
 };
 const size_t scn_stmt_count = sizeof scn_stmt_table / sizeof scn_stmt_table[0];
 

@@ -114,8 +114,30 @@ void smm_enter(struct machine *m, struct vcpu *v)
   check_smm_entry(m, v);
 }
 
+/* The paging mode SMM code runs in when it executes RSM (the engine of
+ * the SMM view still holds its registers): real (the first-SMI handler),
+ * prot32, paged32, pae32 (IA32 PiSmmCpuDxeSmm) or long (X64). */
+static const char *smm_code_mode(struct machine *m)
+{
+  uc_engine *uc = m->uc[VIEW_SMM];
+  uint64_t cr0 = 0, cr4 = 0;
+  uc_x86_msr efer = { .rid = MSR_EFER };
+
+  uc_reg_read(uc, UC_X86_REG_CR0, &cr0);
+  uc_reg_read(uc, UC_X86_REG_CR4, &cr4);
+  uc_reg_read(uc, UC_X86_REG_MSR, &efer);
+  if (!(cr0 & 1))
+    return "real";
+  if (efer.value & (1u << 10))
+    return "long";
+  if (!(cr0 & (1u << 31)))
+    return "prot32";
+  return cr4 & (1u << 5) ? "pae32" : "paged32";
+}
+
 void smm_rsm(struct machine *m, struct vcpu *v)
 {
+  const char *smm_mode = smm_code_mode(m);
   uc_engine *uc = m->uc[VIEW_NORMAL];
   struct cpu_regs r, pre;
   uint8_t map[SMM_SAVE_STATE_SIZE];
@@ -172,7 +194,8 @@ void smm_rsm(struct machine *m, struct vcpu *v)
     trace_emit(m, TRACE_SMM, "smm_rsm cpu=%d smbase=0x%x rip=0x%" PRIx64 " mode=%d", v->slot, v->smbase,
                r.rip, vcpu_mode(m, v, uc).bits);
   machine_symbolize(m, pre.seg[SEG_CS].base + r.rip, to, sizeof to);
-  machine_event(m, "rsm cpu=%d apic=%u smbase=0x%x to=%s", v->slot, v->apic_id, v->smbase, to);
+  machine_event(m, "rsm cpu=%d apic=%u smbase=0x%x to=%s smm_mode=%s", v->slot, v->apic_id, v->smbase, to,
+                smm_mode);
   if (v->smbase != old)
     check_relocation(m, v);
 }

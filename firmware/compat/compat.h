@@ -55,6 +55,7 @@ VOID compat_delay_us (UINT64 MicroSeconds);
 /* Report an unrecoverable firmware error (SMMHP_SVC_FATAL with the reason)
  * and stop this CPU in CpuDeadLoop. */
 VOID compat_fatal (CONST CHAR8 *Reason) __attribute__ ((noreturn));
+VOID compat_unsupported (CONST CHAR8 *Reason) __attribute__ ((noreturn));
 
 /* Virtual time in nanoseconds since machine reset (SMMHP_SVC_CLOCK_NS):
  * TimerLib's performance counter (1 GHz). */
@@ -68,6 +69,9 @@ UINT64 compat_sev_status (VOID);
  * and PcdPteMemoryEncryptionAddressOrMask (the C-bit), derived from
  * compat_sev_status() and CPUID 0x8000001F. */
 UINT64 compat_pcd_cc_guest_attr (VOID);
+/* Under SEV: make the fw_cfg DMA bounce page shared, as IoMmuDxe's Map
+ * does for QemuFwCfgLib (compat_sev.c). */
+VOID compat_sev_share_dma_page (VOID);
 UINT64 compat_pcd_pte_enc_mask (VOID);
 
 /* SMRAM pool (SMMHP_SMM_POOL_BASE..END) behind gMmst->MmAllocatePool and

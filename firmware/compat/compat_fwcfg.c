@@ -32,6 +32,9 @@ typedef struct {
 static BOOLEAN  mProbed;
 static BOOLEAN  mAvailable;
 static BOOLEAN  mDmaAvailable;
+#ifdef MDE_CPU_IA32
+static BOOLEAN  mDmaPageShared;
+#endif
 
 /* What OVMF's library constructor does, on first use. */
 static VOID
@@ -64,6 +67,16 @@ dma_chunk (UINT32 Size, VOID *Buffer, UINT32 Control)
   volatile FW_CFG_DMA_ACCESS  *Access;
   UINT8                       *Data;
   UINT64                      AccessAddress;
+
+#ifdef MDE_CPU_IA32
+  /* Under SEV the bounce page is mapped shared first (X64: the SEV model's
+   * rule R3 does it, docs/sev-model.md; IA32 cannot, compat_sev.c). */
+  if (!mDmaPageShared && (compat_pcd_cc_guest_attr () != 0)) {
+    compat_sev_share_dma_page ();
+    mDmaPageShared = TRUE;
+  }
+
+#endif
 
   Access = (volatile FW_CFG_DMA_ACCESS *)(UINTN)SMMHP_FWCFG_DMA_BUFFER;
   Data   = (UINT8 *)(UINTN)SMMHP_FWCFG_DMA_BUFFER + DMA_DATA_OFFSET;

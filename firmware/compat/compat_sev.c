@@ -4,6 +4,9 @@
  * SEV-ES, bit 2 SEV-SNP. PlatformPei turns that into the PCDs below; the
  * upstream DxeMemEncryptSevLib (when the tree has it) reads those PCDs. */
 #include "compat.h"
+#include <Library/DebugLib.h>
+#include <Library/MemEncryptSevLib.h>
+#include <smmhp/memmap.h>
 
 #define CPUID_MAX_EXT          0x80000000u
 #define CPUID_MEM_ENCRYPT      0x8000001Fu
@@ -55,6 +58,32 @@ compat_pcd_cc_guest_attr (VOID)
   }
 
   return CC_ATTR_NOT_ENCRYPTED;
+}
+
+/* QemuFwCfgDxe maps its DMA buffers through the IoMmu protocol, whose
+ * SEV instance (OvmfPkg/IoMmuDxe/AmdSevIoMmu.c IoMmuMap) clears the C-bit
+ * of the pages with MemEncryptSevClearPageEncMask and stops on failure
+ * (ASSERT_EFI_ERROR, CpuDeadLoop). X64: the page is shared by the SEV
+ * model's rule R3 (docs/sev-model.md). IA32: the tree's own
+ * Ia32/MemEncryptSevLib.c runs and answers RETURN_UNSUPPORTED ("Memory
+ * encryption bit is not accessible in 32-bit mode"); OvmfPkgIa32.dsc has
+ * no AmdSevDxe either: SEV is not a supported IA32 configuration. */
+VOID
+compat_sev_share_dma_page (VOID)
+{
+#ifdef MDE_CPU_IA32
+  RETURN_STATUS  Status;
+
+ #if SMMHP_SEV_CLEAR_TAKES_FLUSH
+  Status = MemEncryptSevClearPageEncMask (0, SMMHP_FWCFG_DMA_BUFFER, 1, TRUE);
+ #else
+  Status = MemEncryptSevClearPageEncMask (0, SMMHP_FWCFG_DMA_BUFFER, 1);
+ #endif
+  if (RETURN_ERROR (Status)) {
+    DEBUG ((DEBUG_ERROR, "IoMmuMap: MemEncryptSevClearPageEncMask: %r\n", Status));
+    compat_unsupported ("SEV with IA32 firmware: MemEncryptSevClearPageEncMask (IoMmu Map of the fw_cfg DMA page) returned RETURN_UNSUPPORTED");
+  }
+#endif
 }
 
 /* The C-bit: CPUID 0x8000001F EBX[5:0] is its position. */

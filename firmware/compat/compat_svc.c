@@ -21,10 +21,22 @@ compat_clock_ns (VOID)
   return compat_svc (SMMHP_SVC_CLOCK_NS, 0, 0);
 }
 
+/* Upstream meets RETURN_UNSUPPORTED from a library it cannot continue
+ * without and stops (ASSERT_EFI_ERROR, CpuDeadLoop): the harness reports
+ * the reason as the verdict "unsupported". */
+VOID
+compat_unsupported (CONST CHAR8 *Reason)
+{
+  compat_svc (SMMHP_SVC_UNSUPPORTED, (UINTN)Reason, 0);
+  for ( ; ; ) {
+    CpuDeadLoop ();
+  }
+}
+
 VOID
 compat_fatal (CONST CHAR8 *Reason)
 {
-  compat_svc (SMMHP_SVC_FATAL, (UINT64)(UINTN)Reason, 0);
+  compat_svc (SMMHP_SVC_FATAL, (UINTN)Reason, 0);
   /* The harness stops the CPU; should it return, stay here visibly. */
   for ( ; ; ) {
     CpuDeadLoop ();

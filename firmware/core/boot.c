@@ -18,7 +18,13 @@
 extern UINT8  smmhp_nasm_boot_stack_top[];
 extern UINT8  smmhp_nasm_ap_park_loop[];
 
-typedef VOID (__attribute__ ((sysv_abi)) *LOCK_AND_GO)(
+/* boot_entry.nasm smmhp_lock_and_go: SysV ABI on X64, cdecl on IA32. */
+#ifdef MDE_CPU_X64
+#define LOCK_AND_GO_ABI  __attribute__ ((sysv_abi))
+#else
+#define LOCK_AND_GO_ABI
+#endif
+typedef VOID (LOCK_AND_GO_ABI *LOCK_AND_GO)(
   UINT32  Esmramc,
   UINT32  Smram,
   UINT32  LockDefaultSmbase,
@@ -90,7 +96,11 @@ smmhp_s3_resume_main (VOID)
 __attribute__ ((naked, noreturn)) VOID
 smmhp_s3_resume_entry (VOID)
 {
+#ifdef MDE_CPU_X64
   __asm__ volatile ("cli\n\tcld\n\tmov $0x400000, %rsp\n\tcall smmhp_s3_resume_main\n\tud2");
+#else
+  __asm__ volatile ("cli\n\tcld\n\tmov $0x400000, %esp\n\tcall smmhp_s3_resume_main\n\tud2");
+#endif
 }
 #endif
 

@@ -21,8 +21,12 @@
 %define MCH_ESMRAMC                0x9E
 %define MCH_DEFAULT_SMBASE_LCK     0x02
 
+%ifdef ARCH_IA32
+BITS 32
+%else
 BITS 64
 DEFAULT REL
+%endif
 
 section .text.entry progbits alloc exec nowrite align=16
 
@@ -39,7 +43,11 @@ smmhp_nasm_ap_park_loop   equ SMMHP_AP_PARK_LOOP
 smmhp_boot_entry:
     cli
     cld
+%ifdef ARCH_IA32
+    mov     esp, SMMHP_BOOT_STACK_TOP
+%else
     mov     rsp, SMMHP_BOOT_STACK_TOP
+%endif
     call    smmhp_boot_main             ; never returns
 .dead:
     cli
@@ -61,9 +69,15 @@ smmhp_ap_park:
     jmp     .wait_mode
 .have_mode:
     TAKE_BSP_APIC_MODE
+%ifdef ARCH_IA32
+    mov     edi, SMMHP_BOOT_STACK_TOP
+    sub     edi, esp
+    shr     edi, 12                     ; slot
+%else
     mov     r8, SMMHP_BOOT_STACK_TOP
     sub     r8, rsp
     shr     r8, 12                      ; slot
+%endif
     ; APIC ID as BaseXApicX2ApicLib GetApicId computes it (2022.11):
     ; CPUID 0xB EDX when leaf 0xB exists and reports a level, else
     ; CPUID 1 EBX[31:24].
@@ -84,6 +98,17 @@ smmhp_ap_park:
     shr     ebx, 24
     mov     esi, ebx
 .have_id:
+%ifdef ARCH_IA32
+    cmp     edi, SMMHP_MAX_CPUS
+    jae     .park
+    mov     [smmhp_boot_apic_id + edi * 4], esi
+.park:
+    ; cli; hlt; jmp short back to the cli
+    mov     dword [SMMHP_AP_PARK_LOOP], 0xFCEBF4FA
+    lock inc dword [smmhp_boot_ap_count]
+    mov     eax, SMMHP_AP_PARK_LOOP
+    jmp     eax
+%else
     cmp     r8, SMMHP_MAX_CPUS
     jae     .park
     lea     rdx, [smmhp_boot_apic_id]
@@ -94,15 +119,28 @@ smmhp_ap_park:
     lock inc dword [smmhp_boot_ap_count]
     mov     eax, SMMHP_AP_PARK_LOOP
     jmp     rax
+%endif
 
-; Copied to SMMHP_LOCK_AND_GO by boot.c and entered there (SysV ABI):
+; Copied to SMMHP_LOCK_AND_GO by boot.c and entered there (X64: SysV ABI,
 ;   edi = ESMRAMC value, esi = SMRAM value, edx = nonzero to lock MCH 0x9C,
-;   rcx = OS entry. Position independent; touches nothing in TSEG, which
+;   rcx = OS entry; IA32: cdecl, the same four on the stack, the OS entry
+;   as a UINT64). Position independent; touches nothing in TSEG, which
 ;   this code closes (OVMF SmmAccess SmramAccessLock order, 2022.11:
 ;   ESMRAMC.T_EN, SMRAM.D_LCK, then MCH 0x9C = LCK).
 smmhp_lock_and_go:
+%ifdef ARCH_IA32
+    mov     edi, [esp + 4]
+    mov     esi, [esp + 8]
+    mov     ebp, [esp + 12]
+    mov     ecx, [esp + 16]
+%define GO_LOCK ebp
+%define GO_ENTRY ecx
+%else
     mov     r8, rcx
     mov     r9d, edx
+%define GO_LOCK r9d
+%define GO_ENTRY r8
+%endif
     mov     dx, PCI_CF8
     mov     eax, MCH_CFG(MCH_ESMRAMC)
     out     dx, eax
@@ -115,7 +153,7 @@ smmhp_lock_and_go:
     mov     dx, PCI_CFC + (MCH_SMRAM & 3)
     mov     eax, esi
     out     dx, al
-    test    r9d, r9d
+    test    GO_LOCK, GO_LOCK
     jz      .reported
     mov     dx, PCI_CF8
     mov     eax, MCH_CFG(MCH_DEFAULT_SMBASE_CTL)
@@ -131,7 +169,7 @@ smmhp_lock_and_go:
     mov     ebx, SMMHP_PHASE_OS
     mov     eax, SMMHP_SVC_PHASE
     out     dx, eax
-    jmp     r8
+    jmp     GO_ENTRY
 smmhp_lock_and_go_end:
 
 section .data

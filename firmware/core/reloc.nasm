@@ -105,15 +105,26 @@ smmhp_reloc_handler:
     jmp     .dead
 smmhp_reloc_handler_end:
 
+; Runs outside SMM right after RSM, on the interrupted context: 64-bit,
+; or 32-bit protected mode in the IA32 build.
+%ifdef ARCH_IA32
+BITS 32
+smmhp_reloc_semaphore_complete:
+    push    eax
+    mov     eax, [smmhp_reloc_flag_ptr]
+    mov     byte [eax], 1
+    pop     eax
+    jmp     [smmhp_reloc_orig_rip]
+%else
 BITS 64
 DEFAULT REL
-; Runs outside SMM right after RSM, on the interrupted 64-bit context.
 smmhp_reloc_semaphore_complete:
     push    rax
     mov     rax, [smmhp_reloc_flag_ptr]
     mov     byte [rax], 1
     pop     rax
     jmp     [smmhp_reloc_orig_rip]
+%endif
 
 section .rodata
 smmhp_reloc_unknown_msg: db "SMBASE relocation: APIC ID not in ProcessorInfo", 0

@@ -37,12 +37,20 @@ global smmhp_s3_ap_to_finish, smmhp_s3_ap_release, smmhp_s3_ap_stack_next
 
 section .text
 
+%ifdef ARCH_IA32
+BITS 32
+smmhp_s3_resume_entry:
+    cli
+    cld
+    mov     esp, SMMHP_BOOT_STACK_TOP
+%else
 BITS 64
 DEFAULT REL
 smmhp_s3_resume_entry:
     cli
     cld
     mov     rsp, SMMHP_BOOT_STACK_TOP
+%endif
     call    smmhp_s3_resume_main        ; never returns
 .dead:
     cli
@@ -83,6 +91,24 @@ smmhp_s3_ap_entry32:
     mov     fs, ax
     mov     gs, ax
     mov     ss, ax
+%ifdef ARCH_IA32
+    ; IA32 PEI runs flat without paging: no mode switch beyond this.
+    mov     eax, [smmhp_boot_apic_mode]
+    TAKE_BSP_APIC_MODE
+    mov     eax, 1
+    lock xadd [smmhp_s3_ap_stack_next], eax
+    inc     eax
+    shl     eax, 12
+    mov     esp, SMMHP_BOOT_STACK_TOP
+    sub     esp, eax
+    lock dec dword [smmhp_s3_ap_to_finish]
+.wait:
+    pause
+    cmp     byte [smmhp_s3_ap_release], 0
+    je      .wait
+    mov     esi, [smmhp_s3_ap_park]     ; the hlt loop's copy
+    jmp     esi
+%else
     mov     eax, cr4
     or      eax, CR4_PAE
     mov     cr4, eax
@@ -133,6 +159,7 @@ BITS 32
     and     eax, ~EFER_LME
     wrmsr
     jmp     esi
+%endif
 
 section .data
 align 8

@@ -3,7 +3,9 @@
 ;
 ; Mirrors the shape of edk2 2022.11 UefiCpuPkg/PiSmmCpuDxeSmm/X64/SmiEntry.nasm
 ; (16-bit entry, lgdt, protected mode, CR4/CR3/EFER.LME/CR0.PG, long mode,
-; per-CPU stack, call SmiRendezvous(CpuIndex), rsm); written from scratch.
+; per-CPU stack, call SmiRendezvous(CpuIndex), rsm), and with ARCH_IA32 of
+; Ia32/SmiEntry.nasm (protected mode with PAE paging, no long mode);
+; written from scratch.
 ;
 ; Entry state (harness, QEMU TCG do_smm_enter): 16-bit, CS.base = SMBASE,
 ; IP = 0x8000, DS/ES/SS base 0 limit 4 GiB. For SMBASE above 1 MiB the
@@ -44,7 +46,10 @@ section .text
 
 global smmhp_smi_stub, smmhp_smi_stub_end, smmhp_smi_stub_size
 global smmhp_smi_stub_gdtr, smmhp_smi_stub_cpu_index
-global smmhp_smi_entry32, smmhp_smi_entry64
+global smmhp_smi_entry32
+%ifndef ARCH_IA32
+global smmhp_smi_entry64
+%endif
 global smmhp_smm_cr3, smmhp_smm_stack_base, smmhp_smm_stack_size
 global smmhp_smm_gdt, smmhp_smm_gdt_end
 extern smmhp_smi_rendezvous
@@ -82,6 +87,28 @@ smmhp_smi_entry32:
     mov     fs, ax
     mov     gs, ax
     mov     ss, ax
+%ifdef ARCH_IA32
+    ; 32-bit protected mode with PAE paging, as edk2's Ia32/SmiEntry.nasm
+    ; (CR3 of Gen4GPageTable's PAE tables, CR4.PAE, CR0.PG); no long mode.
+    mov     eax, cr4
+    or      eax, CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT
+    mov     cr4, eax
+    mov     eax, [smmhp_smm_cr3]
+    mov     cr3, eax
+    mov     eax, cr0
+    and     eax, ~(CR0_EM | CR0_TS)
+    or      eax, CR0_PG | CR0_NE | CR0_MP | CR0_PE
+    mov     cr0, eax
+    ; ESP = stacks + (index + 1) * size; cdecl: the index on the stack.
+    lea     eax, [ebx + 1]
+    imul    eax, [smmhp_smm_stack_size]
+    add     eax, [smmhp_smm_stack_base]
+    mov     esp, eax
+    push    ebx
+    call    smmhp_smi_rendezvous
+    add     esp, 4
+    rsm
+%else
     ; PAE for long mode; OSFXSR/OSXMMEXCPT as in the DXE-time CR4 that
     ; upstream patches in (our C is built -mno-sse, so this is belt and braces).
     mov     eax, cr4
@@ -112,6 +139,7 @@ smmhp_smi_entry64:
     sub     rsp, 0x20                   ; shadow space
     call    smmhp_smi_rendezvous
     rsm
+%endif
 
 section .data
 align 16

@@ -44,7 +44,7 @@ SmramAllocate (UINTN Size)
   return Buffer;
 }
 
-/* MpService.c Gen4GPageTable + PageTbl.c SmmInitPageTable (2022.11):
+/* MpService.c Gen4GPageTable + X64/PageTbl.c SmmInitPageTable (2022.11):
  * identity map of 4 GiB in 2 MiB pages, every entry carrying
  * mAddressEncMask (the SEV C-bit from PcdPteMemoryEncryptionAddressOrMask). */
 STATIC VOID
@@ -70,7 +70,18 @@ BuildPageTables (VOID)
     Pd[Index] = ((UINT64)Index << 21) | EncMask | PG_PS | PAGE_ATTRIBUTE_BITS;
   }
 
+#ifdef MDE_CPU_IA32
+  /* Ia32/PageTbl.c: Gen4GPageTable (TRUE), PAE paging. CR3 points at the
+   * four PDPTEs, which carry only P (IA32_PAE_PDPTE_ATTRIBUTE_BITS; the
+   * other low bits are reserved in PAE PDPTEs); no PML4. */
+  for (Index = 0; Index < 4; Index++) {
+    Pdpt[Index] = (UINT64)(UINTN)(Pd + 512 * Index) | EncMask | PG_P;
+  }
+
+  smmhp_smm_cr3 = (UINT64)(UINTN)Pdpt;
+#else
   smmhp_smm_cr3 = (UINT64)(UINTN)Pml4;
+#endif
 }
 
 /* PiCpuSmmEntry: arrays sized for every possible CPU (PcdCpuHotPlugSupport

@@ -65,10 +65,11 @@ static inline void cpu_pause(void)
 
 /* Harness service call: a 32-bit OUT of the request code to the service
  * port (include/smmhp/ports.h). DX must hold the port number (> 0xFF),
- * so only RBX and RCX carry arguments; RAX returns the result. */
-static inline uint64_t svc_call(uint32_t code, uint64_t rbx, uint64_t rcx)
+ * so only RBX and RCX carry arguments; RAX returns the result. Register
+ * width, so the same code builds for the 32-bit OS of IA32 firmware. */
+static inline uintptr_t svc_call(uint32_t code, uintptr_t rbx, uintptr_t rcx)
 {
-  uint64_t rax = code;
+  uintptr_t rax = code;
   __asm__ volatile("outl %%eax, %%dx"
                    : "+a"(rax), "+b"(rbx), "+c"(rcx)
                    : "d"((uint16_t)SMMHP_PORT_SERVICE)
@@ -76,12 +77,12 @@ static inline uint64_t svc_call(uint32_t code, uint64_t rbx, uint64_t rcx)
   return rax;
 }
 
-static inline void svc_delay_us(uint64_t us)
+static inline void svc_delay_us(uint32_t us)
 {
   svc_call(SMMHP_SVC_DELAY_US, us, 0);
 }
 
-static inline void svc_os_report(uint32_t event, uint64_t arg)
+static inline void svc_os_report(uint32_t event, uint32_t arg)
 {
   svc_call(SMMHP_SVC_OS_REPORT, event, arg);
 }

@@ -2,18 +2,21 @@
 # Included by the top-level Makefile; `make os` builds $(BUILD)/os/smmhp-os.elf.
 
 OS_DIR      := firmware/os
-OS_OUT      := $(BUILD)/os
+# ARCH=IA32 firmware starts a 32-bit OS (protected mode, flat), as a
+# 32-bit OS boots on OVMF IA32: the same C, -m32, its own directory.
+OS_OUT      := $(BUILD)/os$(FW_ARCH_SUFFIX)
+OS_ARCH_FLAGS := $(if $(filter IA32,$(ARCH)),-m32 -march=i586,-mno-red-zone)
 OS_ELF      := $(OS_OUT)/smmhp-os.elf
 OS_CC       ?= $(CC)
 OS_NASM     ?= nasm
 # No SSE: the boot code does not promise CR4.OSFXSR. No builtin memcpy
 # calls: nothing provides them.
 OS_CFLAGS   := -std=c11 -Wall -Wextra -Werror -O2 -g \
-               -ffreestanding -fno-pic -fno-pie -mno-red-zone -fno-stack-protector \
+               -ffreestanding -fno-pic -fno-pie $(OS_ARCH_FLAGS) -fno-stack-protector \
                -mgeneral-regs-only -fno-tree-loop-distribute-patterns \
                -fno-asynchronous-unwind-tables -fno-common -Iinclude
-OS_LDFLAGS  := -nostdlib -static -no-pie -Wl,-T,$(OS_DIR)/os.ld -Wl,--build-id=none
-OS_NASMFLAGS := -f elf64 -g -F dwarf
+OS_LDFLAGS  := -nostdlib -static -no-pie $(if $(filter IA32,$(ARCH)),-m32) -Wl,-T,$(OS_DIR)/os.ld -Wl,--build-id=none
+OS_NASMFLAGS := $(if $(filter IA32,$(ARCH)),-f elf32 -DARCH_IA32,-f elf64) -g -F dwarf
 
 OS_C_SRCS   := $(wildcard $(OS_DIR)/*.c)
 OS_ASM_SRCS := $(wildcard $(OS_DIR)/*.nasm)

@@ -27,7 +27,10 @@
 #define SMMHP_SVC_PHASE           2   /* rbx = enum smmhp_phase reached (boot milestones) */
 #define SMMHP_SVC_OS_REPORT       3   /* rbx = event code, rcx = argument (OS actor reports) */
 #define SMMHP_SVC_FATAL           4   /* rbx = address of a NUL-terminated reason (guest asserts) */
-#define SMMHP_SVC_CLOCK_NS        5   /* rax <- virtual time in ns since reset (TimerLib counter) */
+#define SMMHP_SVC_UNSUPPORTED     6   /* rbx = address of a NUL-terminated reason: the firmware
+                                         stops on a platform feature its build does not support
+                                         (upstream: RETURN_UNSUPPORTED, then CpuDeadLoop) */
+#define SMMHP_SVC_CLOCK_NS        5   /* rax <- virtual time in ns since reset (TimerLib counter); a 32-bit caller also gets rcx <- bits 63:32 */
 
 enum smmhp_phase {
   SMMHP_PHASE_RESET = 0,

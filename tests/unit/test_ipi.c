@@ -99,7 +99,7 @@ static void test_smi_to_running_cpu_pending_then_taken(void **state)
 
   assert_int_equal(machine_run(m, cpu_halted, (void *)1, 100000), RUN_DONE);
   long ent = ev_find(m, e0, "smi_entry cpu=1 apic=1 smbase=0x30000 from=0x200000 handler=0x38000");
-  long rsm = ev_find(m, e0, "rsm cpu=1 apic=1 smbase=0x30000 to=0x200000");
+  long rsm = ev_find(m, e0, "rsm cpu=1 apic=1 smbase=0x30000 to=0x200000 smm_mode=real");
   assert_true(ent >= 0);
   assert_true(rsm > ent);
   assert_false(m->cpu[1].smi_pending);
@@ -142,7 +142,7 @@ static void test_kvm_smi_in_wait_for_sipi_waits_for_sipi(void **state)
   assert_int_equal(machine_run(m, cpu_halted, (void *)1, 100000), RUN_DONE);
   long sipi = ev_find(m, e0, "sipi_start cpu=1 apic=1 cs=0x900 smi_pending=1");
   long ent = ev_find(m, e0, "smi_entry cpu=1 apic=1 smbase=0x30000 from=0x9000 handler=0x38000");
-  long rsm = ev_find(m, e0, "rsm cpu=1 apic=1 smbase=0x30000 to=0x9000");
+  long rsm = ev_find(m, e0, "rsm cpu=1 apic=1 smbase=0x30000 to=0x9000 smm_mode=real");
   assert_true(sipi >= 0);
   assert_true(ent > sipi);
   assert_true(rsm > ent);
@@ -209,7 +209,7 @@ static void test_kvm_init_latched_in_smm(void **state)
   /* RSM, then the INIT before any further instruction: nobody is left
    * runnable (the loop stops before the done check could see it) */
   assert_int_equal(machine_run(m, NULL, NULL, 100000), RUN_STUCK);
-  long rsm = ev_find(m, e0, "rsm cpu=1 apic=1 smbase=0x30000 to=0x200000");
+  long rsm = ev_find(m, e0, "rsm cpu=1 apic=1 smbase=0x30000 to=0x200000 smm_mode=real");
   long init = ev_find(m, e0, "init cpu=1 apic=1 state=wait_for_sipi smbase=0x30000");
   assert_true(rsm >= 0);
   assert_true(init > rsm);

@@ -348,12 +348,12 @@ static void test_expect_matchers(void **state)
 
 static void test_verdicts(void **state)
 {
-  static const char *const words[] = { "pass", "hang", "violation", "refused" };
+  static const char *const words[] = { "pass", "hang", "violation", "refused", "unsupported" };
   static const enum scenario_verdict v[] = { SCN_VERDICT_PASS, SCN_VERDICT_HANG,
                                              SCN_VERDICT_VIOLATION,
-                                             SCN_VERDICT_REFUSED };
+                                             SCN_VERDICT_REFUSED, SCN_VERDICT_UNSUPPORTED };
   (void)state;
-  for (size_t i = 0; i < 4; i++) {
+  for (size_t i = 0; i < 5; i++) {
     struct scenario s;
     char text[64];
 
@@ -561,7 +561,7 @@ static void test_err_once(void **state)
   check_error(M "expect-verdict pass\nexpect-verdict hang\n",
               "t.scn:3:1: duplicate 'expect-verdict' (first at line 2)");
   check_error(M "expect-verdict maybe\n",
-              "t.scn:2:16: bad value 'maybe' for 'verdict' (expected pass|hang|violation|refused)");
+              "t.scn:2:16: bad value 'maybe' for 'verdict' (expected pass|hang|violation|refused|unsupported)");
   check_error(M "boot\nmutate call A in B\n",
               "t.scn:3:1: 'mutate' after the first step (line 2): mutations apply "
               "when the firmware is loaded");

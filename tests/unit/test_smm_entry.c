@@ -178,7 +178,7 @@ static void test_rsm_relocates_with_bit17(void **state)
   assert_int_equal(m->cpu[1].smbase, NEW_SMBASE);
   assert_true(m->cpu[1].relocated);
   long rs = ev_find(m, e0, "rsm_smbase cpu=1 apic=1 written=0x1dfa000 loaded=0x1dfa000 honoured=1");
-  long rsm = ev_find(m, e0, "rsm cpu=1 apic=1 smbase=0x1dfa000 to=0x200001");
+  long rsm = ev_find(m, e0, "rsm cpu=1 apic=1 smbase=0x1dfa000 to=0x200001 smm_mode=real");
   assert_true(rs >= 0);
   assert_true(rsm > rs);
   assert_int_equal(reg_of(m, 1, UC_X86_REG_RIP), CODE_ADDR + 5); /* inc rcx; hlt ran */
@@ -217,7 +217,7 @@ static void test_rsm_ignores_smbase_without_bit17(void **state)
   assert_int_equal(m->cpu[1].smbase, SMBASE0);
   assert_false(m->cpu[1].relocated);
   assert_true(ev_find(m, e0, "rsm_smbase cpu=1 apic=1 written=0x1dfa000 loaded=0x30000 honoured=0") >= 0);
-  assert_true(ev_find(m, e0, "rsm cpu=1 apic=1 smbase=0x30000 to=0x200001") >= 0);
+  assert_true(ev_find(m, e0, "rsm cpu=1 apic=1 smbase=0x30000 to=0x200001 smm_mode=real") >= 0);
   assert_int_equal(reg_of(m, 1, UC_X86_REG_RAX), RAX0);
   assert_int_equal(reg_of(m, 1, UC_X86_REG_RCX), RCX0 + 1);
 
@@ -243,7 +243,7 @@ static void test_smbase_unchanged_without_guest_write(void **state)
   assert_int_equal(m->cpu[1].smbase, SMBASE0);
   assert_false(m->cpu[1].in_smm);
   assert_true(ev_find(m, e0, "smi_entry cpu=1 apic=1 smbase=0x30000 from=0x200001 handler=0x38000") >= 0);
-  assert_true(ev_find(m, e0, "rsm cpu=1 apic=1 smbase=0x30000 to=0x200001") >= 0);
+  assert_true(ev_find(m, e0, "rsm cpu=1 apic=1 smbase=0x30000 to=0x200001 smm_mode=real") >= 0);
   /* a second SMI at the final hlt */
   smi_and_run(m);
   assert_int_equal(m->cpu[1].smm_entries, 2);
@@ -267,7 +267,7 @@ static void test_rsm_restores_from_edited_map(void **state)
   size_t e0 = m->nevents;
   smi_and_run(m);
   assert_false(m->cpu[1].in_smm);
-  assert_true(ev_find(m, e0, "rsm cpu=1 apic=1 smbase=0x30000 to=0x200004") >= 0);
+  assert_true(ev_find(m, e0, "rsm cpu=1 apic=1 smbase=0x30000 to=0x200004 smm_mode=real") >= 0);
   assert_int_equal(reg_of(m, 1, UC_X86_REG_RAX), 0x11223344CAFEF00Dull);
   assert_int_equal(reg_of(m, 1, UC_X86_REG_RCX), RCX0); /* inc rcx skipped */
   assert_int_equal(reg_of(m, 1, UC_X86_REG_RIP), CODE_ADDR + 5);
