@@ -213,6 +213,11 @@ int cmd_matrix(int argc, char **argv)
             o.fw);
     return 2;
   }
+  if (o.machine == 1 && bits == 64) {
+    fprintf(stderr, "smmhp: matrix: %s: X64 firmware on qemu-system-i386, which has no long mode: use the IA32 build "
+                    "(make matrix MACHINE=i386 ARCH=IA32)\n", o.fw);
+    return 2;
+  }
   if (matrix_load(&mx, o.cases, o.expect, o.release, machine_platform_name(o.machine == 1), bits == 32 ? "ia32" : "x64",
                   err, sizeof err)) {
     fprintf(stderr, "%s\n", err);

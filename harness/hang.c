@@ -88,11 +88,16 @@ void hang_report(struct machine *m, bool all)
     /* stopped inside a leaf pause helper (BaseLib's CpuPause is
      * "pause; ret"): the loop is in its caller, at the return address */
     const struct elfsym *fs = m->fw_loaded ? elfimage_lookup(&m->fw, lin) : NULL;
-    if (cm.bits == 64 && fs && fs == elfimage_lookup(&m->fw, spin) && lin - fs->addr < 8) {
+    static const uint8_t pause_ret[] = { 0xF3, 0x90, 0xC3 };
+    if (cm.bits >= 32 && fs && fs == elfimage_lookup(&m->fw, spin) && lin - fs->addr < 8 &&
+        fs->addr + sizeof pause_ret <= m->ram_size && !memcmp(m->ram + fs->addr, pause_ret, sizeof pause_ret)) {
       uint64_t rsp = 0, ret = 0;
+      unsigned width = cm.bits / 8; /* a 32-bit return address in IA32 firmware */
       uc_reg_read(uc, UC_X86_REG_RSP, &rsp);
-      if (rsp + 8 <= m->ram_size) {
-        memcpy(&ret, m->ram + rsp, 8);
+      if (cm.bits == 32)
+        rsp = (uint32_t)rsp; /* flat stack segment */
+      if (rsp + width <= m->ram_size) {
+        memcpy(&ret, m->ram + rsp, width);
         if (ret < m->ram_size) {
           lin = ret;
           rip = ret;
