@@ -144,9 +144,10 @@ matrix: $(BUILD)/smmhp firmware
 # Firmware line coverage of every scenario and of the matrix, merged and
 # rendered into $(BUILD)/coverage/index.html (docs/coverage.md).
 .PHONY: coverage
-coverage: $(BUILD)/smmhp firmware release-firmware
+coverage: $(BUILD)/smmhp firmware firmware-ia32 release-firmware
 	@ci/deps.sh lcov
 	@SCENARIO_ARGS="$(RELEASE_FW_ARGS)" \
+	IA32_IMAGES="$(IA32_FW_DIR)/smmhp-fw.elf $(IA32_FW_DIR)/smmhp-fw-nosmm.elf $(IA32_OS_ELF)" \
 	ci/coverage.sh $(BUILD)/coverage $(BUILD)/smmhp "$(TREE_RELEASE)" $(FW_ELF) $(FW_DIR)/smmhp-fw-nosmm.elf $(OS_ELF) $(SCENARIOS)
 
 # Every release Debian serves; unavailable ones are listed as such.

@@ -7,6 +7,8 @@
 # usage: ci/coverage.sh OUT SMMHP RELEASE FW_ELF FW_NOSMM_ELF OS_ELF SCENARIO_PATH...
 # SCENARIO_ARGS: more tests/run_scenarios.py options (the Makefile passes
 # --release-fw VERSION=ELF for the `# release:` scenarios).
+# IA32_IMAGES: "FW_ELF FW_NOSMM_ELF OS_ELF" of the IA32 build: the matrix
+# runs on it too (docs/ia32.md), into OUT/matrix-ia32.info.
 set -uo pipefail
 out=$1 smmhp=$2 rel=$3 fw=$4 fw_nosmm=$5 os=$6
 shift 6
@@ -22,6 +24,12 @@ if [ -n "$rel" ]; then
   echo "coverage: matrix (edk2 $rel)"
   "$smmhp" matrix --release "$rel" --fw "$fw" --fw-nosmm "$fw_nosmm" --os "$os" \
     --logs "$out/logs/matrix" --coverage "$out/matrix.info" | tail -n 1 || status=1
+  if [ -n "${IA32_IMAGES:-}" ]; then
+    read -r ia32_fw ia32_fw_nosmm ia32_os <<<"$IA32_IMAGES"
+    echo "coverage: matrix (edk2 $rel, IA32 firmware)"
+    "$smmhp" matrix --release "$rel" --fw "$ia32_fw" --fw-nosmm "$ia32_fw_nosmm" --os "$ia32_os" \
+      --logs "$out/logs/matrix-ia32" --coverage "$out/matrix-ia32.info" | tail -n 1 || status=1
+  fi
 else
   echo "coverage: unknown edk2 release: matrix left out (set MATRIX_RELEASE)" >&2
   status=1
