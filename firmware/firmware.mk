@@ -91,6 +91,12 @@ FW_NASMFLAGS  := $(if $(filter IA32,$(ARCH)),-f elf32 -DARCH_IA32,-f elf64 -DARC
 FW_NASM_PPFLAGS := -E -x assembler-with-cpp $(filter-out -O2 -g,$(FW_CFLAGS))
 
 ifneq ($(FW_HAVE_TREE),)
+# edk2 removed OvmfPkgIa32 in 2025-08 (1fb88ffe28): a later tree still
+# builds here (the Ia32 library sources remain), but upstream no longer
+# ships that platform; say so rather than pretend it does.
+ifeq ($(ARCH)$(wildcard $(EDK2)/OvmfPkg/OvmfPkgIa32.dsc),IA32)
+$(info firmware: note: $(EDK2) has no OvmfPkg/OvmfPkgIa32.dsc (OVMF IA32 was removed upstream); the IA32 image models a platform this tree no longer builds)
+endif
 # --- upstream sources, chosen by what the tree has ------------------------
 fw_inf_srcs = $(addprefix $(dir $(1)),$(shell awk -v arch=$(ARCH) -f firmware/inf-sources.awk $(EDK2)/$(1)))
 fw_first    = $(firstword $(foreach f,$(1),$(if $(wildcard $(EDK2)/$(f)),$(f))))
