@@ -1,6 +1,8 @@
 /* Registers for gdb (see gdb_regs.h). The register set follows the GDB
  * manual's "i386 Features" (org.gnu.gdb.i386.core, .sse, .segments);
- * smmhp adds org.smmhp.x86.system. The `rip` gdb sees is the linear
+ * smmhp adds org.smmhp.x86.system. X64 firmware gets the x86-64 layout,
+ * IA32 firmware the i386 one (eax..gs, eip, xmm0-7), so that gdb unwinds
+ * the 32-bit DWARF of an IA32 image with its own register numbers. The `rip` gdb sees is the linear
  * address of the next instruction (CS.base + RIP outside 64-bit mode),
  * so breakpoints, symbols and `x/i $pc` agree in 16/32-bit code; the
  * architectural RIP is the `ip` register. Segment-cache bases come from
@@ -35,7 +37,7 @@ static const char *const features[] = { "org.gnu.gdb.i386.core", "org.gnu.gdb.i3
 #define S(n, r) { n, 32, "int32", RK_SEL, UC_X86_REG_##r, 0 }
 #define ST(i) { "st" #i, 80, "i387_ext", RK_UC, UC_X86_REG_ST##i, 0 }
 #define X(i) { "xmm" #i, 128, "uint128", RK_UC, UC_X86_REG_XMM##i, 1 }
-static const struct reg regs[] = {
+static const struct reg regs64[] = {
   G("rax", RAX), G("rbx", RBX), G("rcx", RCX), G("rdx", RDX), G("rsi", RSI), G("rdi", RDI),
   { "rbp", 64, "data_ptr", RK_UC, UC_X86_REG_RBP, 0 }, { "rsp", 64, "data_ptr", RK_UC, UC_X86_REG_RSP, 0 },
   G("r8", R8), G("r9", R9), G("r10", R10), G("r11", R11), G("r12", R12), G("r13", R13), G("r14", R14), G("r15", R15),
@@ -58,7 +60,36 @@ static const struct reg regs[] = {
   { "smm", 32, "int32", RK_SMM, 0, 3 }, { "smbase", 32, "int32", RK_SMBASE, 0, 3 },
   { "ip", 64, "int64", RK_IP, 0, 3 },
 };
-#define NREGS (sizeof regs / sizeof regs[0])
+
+#define E(n, r) { n, 32, "int32", RK_UC, UC_X86_REG_##r, 0 }
+static const struct reg regs32[] = {
+  E("eax", EAX), E("ecx", ECX), E("edx", EDX), E("ebx", EBX),
+  { "esp", 32, "data_ptr", RK_UC, UC_X86_REG_ESP, 0 }, { "ebp", 32, "data_ptr", RK_UC, UC_X86_REG_EBP, 0 },
+  E("esi", ESI), E("edi", EDI),
+  { "eip", 32, "code_ptr", RK_PC, 0, 0 },
+  { "eflags", 32, "int32", RK_UC, UC_X86_REG_EFLAGS, 0 },
+  S("cs", CS), S("ss", SS), S("ds", DS), S("es", ES), S("fs", FS), S("gs", GS),
+  ST(0), ST(1), ST(2), ST(3), ST(4), ST(5), ST(6), ST(7),
+  { "fctrl", 32, "int", RK_UC, UC_X86_REG_FPCW, 0 }, { "fstat", 32, "int", RK_UC, UC_X86_REG_FPSW, 0 },
+  { "ftag", 32, "int", RK_UC, UC_X86_REG_FPTAG, 0 }, { "fiseg", 32, "int", RK_ZERO, 0, 0 },
+  { "fioff", 32, "int", RK_ZERO, 0, 0 }, { "foseg", 32, "int", RK_ZERO, 0, 0 },
+  { "fooff", 32, "int", RK_ZERO, 0, 0 }, { "fop", 32, "int", RK_ZERO, 0, 0 },
+  X(0), X(1), X(2), X(3), X(4), X(5), X(6), X(7),
+  { "mxcsr", 32, "int", RK_UC, UC_X86_REG_MXCSR, 1 },
+  { "es_base", 64, "int64", RK_SEGBASE, CPU_SEG_ES, 3 }, { "cs_base", 64, "int64", RK_SEGBASE, CPU_SEG_CS, 3 },
+  { "ss_base", 64, "int64", RK_SEGBASE, CPU_SEG_SS, 3 }, { "ds_base", 64, "int64", RK_SEGBASE, CPU_SEG_DS, 3 },
+  { "cr0", 64, "int64", RK_UC, UC_X86_REG_CR0, 3 }, { "cr2", 64, "int64", RK_UC, UC_X86_REG_CR2, 3 },
+  { "cr3", 64, "int64", RK_UC, UC_X86_REG_CR3, 3 }, { "cr4", 64, "int64", RK_UC, UC_X86_REG_CR4, 3 },
+  { "efer", 64, "int64", RK_EFER, 0, 3 },
+  { "smm", 32, "int32", RK_SMM, 0, 3 }, { "smbase", 32, "int32", RK_SMBASE, 0, 3 },
+  { "ip", 64, "int64", RK_IP, 0, 3 },
+};
+
+/* The layout of this process's gdb target (gdb_regs_init). */
+static const struct reg *regs = regs64;
+static unsigned nregs = sizeof regs64 / sizeof regs64[0];
+static const char *arch_name = "i386:x86-64";
+#define NREGS nregs
 
 static char *xml;
 
@@ -75,7 +106,7 @@ const char *gdb_regs_xml(const char *annex)
   if (!xml)
     return NULL;
   n += (size_t)snprintf(xml + n, cap - n, "<?xml version=\"1.0\"?>\n<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
-                        "<target version=\"1.0\">\n<architecture>i386:x86-64</architecture>\n");
+                        "<target version=\"1.0\">\n<architecture>%s</architecture>\n", arch_name);
   int feat = -1;
   for (unsigned i = 0; i < NREGS; i++) {
     if (regs[i].feat != feat) {
@@ -92,8 +123,13 @@ const char *gdb_regs_xml(const char *annex)
   return xml;
 }
 
-int gdb_regs_init(uc_engine **scratch)
+int gdb_regs_init(uc_engine **scratch, int bits)
 {
+  if (bits == 32) {
+    regs = regs32;
+    nregs = sizeof regs32 / sizeof regs32[0];
+    arch_name = "i386";
+  }
   if (cpu_mode_calibrate())
     return -1;
   return uc_open(UC_ARCH_X86, UC_MODE_64, scratch) == UC_ERR_OK ? 0 : -1;

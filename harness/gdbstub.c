@@ -20,7 +20,7 @@ struct gdb *gdb_open(struct machine *m, unsigned port, bool wait, char *err, siz
     free(g);
     return NULL;
   }
-  if (gdb_regs_init(&g->scratch)) {
+  if (gdb_regs_init(&g->scratch, m->fw.bits)) {
     snprintf(err, errlen, "cannot calibrate the register reader for this Unicorn");
     gdb_conn_close(&g->c);
     free(g);

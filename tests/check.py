@@ -7,9 +7,10 @@ whole run is the total, as CI reads it.
 """
 import re
 import subprocess
+import os
 import sys
 
-SUMMARY = re.compile(r"^(?:\w+: )?(\d+) passed, (\d+) failed")
+SUMMARY = re.compile(r"^(?:[\w-]+: )?(\d+) passed, (\d+) failed")
 
 
 def run(cmd):
@@ -68,6 +69,10 @@ def main(argv):
     # real gdb against `smmhp run --gdb` (tests/gdb/run_gdb_test.py, docs/gdb.md)
     smmhp = rest[rest.index("--smmhp") + 1] if "--smmhp" in rest else "build/smmhp"
     p4, f4 = run([sys.executable, "tests/gdb/run_gdb_test.py", "--smmhp", smmhp])
+    # and against the IA32 build, when it is there (an i386 target, docs/ia32.md)
+    if os.path.exists(os.path.join(os.path.dirname(smmhp), "fw-ia32", "smmhp-fw.elf")):
+        p, f = run([sys.executable, "tests/gdb/run_gdb_test.py", "--smmhp", smmhp, "--arch", "IA32"])
+        p4, f4 = p4 + p, f4 + f
     print(f"{p1 + p2 + p3 + p4} passed, {f1 + f2 + f3 + f4} failed")
     return 0 if f1 + f2 + f3 + f4 == 0 else 1
 
