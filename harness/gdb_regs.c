@@ -34,55 +34,51 @@ static const char *const features[] = { "org.gnu.gdb.i386.core", "org.gnu.gdb.i3
                                         "org.gnu.gdb.i386.segments", "org.smmhp.x86.system" };
 
 #define G(n, r) { n, 64, "int64", RK_UC, UC_X86_REG_##r, 0 }
+#define E(n, r) { n, 32, "int32", RK_UC, UC_X86_REG_##r, 0 }
 #define S(n, r) { n, 32, "int32", RK_SEL, UC_X86_REG_##r, 0 }
 #define ST(i) { "st" #i, 80, "i387_ext", RK_UC, UC_X86_REG_ST##i, 0 }
 #define X(i) { "xmm" #i, 128, "uint128", RK_UC, UC_X86_REG_XMM##i, 1 }
+/* Shared by both layouts: flags, selectors and x87 (core), and smmhp's
+ * system feature. */
+#define FLAGS_SELECTORS_X87 \
+  { "eflags", 32, "int32", RK_UC, UC_X86_REG_EFLAGS, 0 }, \
+  S("cs", CS), S("ss", SS), S("ds", DS), S("es", ES), S("fs", FS), S("gs", GS), \
+  ST(0), ST(1), ST(2), ST(3), ST(4), ST(5), ST(6), ST(7), \
+  { "fctrl", 32, "int", RK_UC, UC_X86_REG_FPCW, 0 }, { "fstat", 32, "int", RK_UC, UC_X86_REG_FPSW, 0 }, \
+  { "ftag", 32, "int", RK_UC, UC_X86_REG_FPTAG, 0 }, { "fiseg", 32, "int", RK_ZERO, 0, 0 }, \
+  { "fioff", 32, "int", RK_ZERO, 0, 0 }, { "foseg", 32, "int", RK_ZERO, 0, 0 }, \
+  { "fooff", 32, "int", RK_ZERO, 0, 0 }, { "fop", 32, "int", RK_ZERO, 0, 0 }
+#define SMMHP_SYSTEM \
+  { "es_base", 64, "int64", RK_SEGBASE, CPU_SEG_ES, 3 }, { "cs_base", 64, "int64", RK_SEGBASE, CPU_SEG_CS, 3 }, \
+  { "ss_base", 64, "int64", RK_SEGBASE, CPU_SEG_SS, 3 }, { "ds_base", 64, "int64", RK_SEGBASE, CPU_SEG_DS, 3 }, \
+  { "cr0", 64, "int64", RK_UC, UC_X86_REG_CR0, 3 }, { "cr2", 64, "int64", RK_UC, UC_X86_REG_CR2, 3 }, \
+  { "cr3", 64, "int64", RK_UC, UC_X86_REG_CR3, 3 }, { "cr4", 64, "int64", RK_UC, UC_X86_REG_CR4, 3 }, \
+  { "efer", 64, "int64", RK_EFER, 0, 3 }, \
+  { "smm", 32, "int32", RK_SMM, 0, 3 }, { "smbase", 32, "int32", RK_SMBASE, 0, 3 }, \
+  { "ip", 64, "int64", RK_IP, 0, 3 }
+
 static const struct reg regs64[] = {
   G("rax", RAX), G("rbx", RBX), G("rcx", RCX), G("rdx", RDX), G("rsi", RSI), G("rdi", RDI),
   { "rbp", 64, "data_ptr", RK_UC, UC_X86_REG_RBP, 0 }, { "rsp", 64, "data_ptr", RK_UC, UC_X86_REG_RSP, 0 },
   G("r8", R8), G("r9", R9), G("r10", R10), G("r11", R11), G("r12", R12), G("r13", R13), G("r14", R14), G("r15", R15),
   { "rip", 64, "code_ptr", RK_PC, 0, 0 },
-  { "eflags", 32, "int32", RK_UC, UC_X86_REG_EFLAGS, 0 },
-  S("cs", CS), S("ss", SS), S("ds", DS), S("es", ES), S("fs", FS), S("gs", GS),
-  ST(0), ST(1), ST(2), ST(3), ST(4), ST(5), ST(6), ST(7),
-  { "fctrl", 32, "int", RK_UC, UC_X86_REG_FPCW, 0 }, { "fstat", 32, "int", RK_UC, UC_X86_REG_FPSW, 0 },
-  { "ftag", 32, "int", RK_UC, UC_X86_REG_FPTAG, 0 }, { "fiseg", 32, "int", RK_ZERO, 0, 0 },
-  { "fioff", 32, "int", RK_ZERO, 0, 0 }, { "foseg", 32, "int", RK_ZERO, 0, 0 },
-  { "fooff", 32, "int", RK_ZERO, 0, 0 }, { "fop", 32, "int", RK_ZERO, 0, 0 },
+  FLAGS_SELECTORS_X87,
   X(0), X(1), X(2), X(3), X(4), X(5), X(6), X(7), X(8), X(9), X(10), X(11), X(12), X(13), X(14), X(15),
   { "mxcsr", 32, "int", RK_UC, UC_X86_REG_MXCSR, 1 },
   { "fs_base", 64, "int64", RK_UC, UC_X86_REG_FS_BASE, 2 }, { "gs_base", 64, "int64", RK_UC, UC_X86_REG_GS_BASE, 2 },
-  { "es_base", 64, "int64", RK_SEGBASE, CPU_SEG_ES, 3 }, { "cs_base", 64, "int64", RK_SEGBASE, CPU_SEG_CS, 3 },
-  { "ss_base", 64, "int64", RK_SEGBASE, CPU_SEG_SS, 3 }, { "ds_base", 64, "int64", RK_SEGBASE, CPU_SEG_DS, 3 },
-  { "cr0", 64, "int64", RK_UC, UC_X86_REG_CR0, 3 }, { "cr2", 64, "int64", RK_UC, UC_X86_REG_CR2, 3 },
-  { "cr3", 64, "int64", RK_UC, UC_X86_REG_CR3, 3 }, { "cr4", 64, "int64", RK_UC, UC_X86_REG_CR4, 3 },
-  { "efer", 64, "int64", RK_EFER, 0, 3 },
-  { "smm", 32, "int32", RK_SMM, 0, 3 }, { "smbase", 32, "int32", RK_SMBASE, 0, 3 },
-  { "ip", 64, "int64", RK_IP, 0, 3 },
+  SMMHP_SYSTEM,
 };
 
-#define E(n, r) { n, 32, "int32", RK_UC, UC_X86_REG_##r, 0 }
+/* gdb's i386 core order: eax ecx edx ebx esp ebp esi edi eip. */
 static const struct reg regs32[] = {
   E("eax", EAX), E("ecx", ECX), E("edx", EDX), E("ebx", EBX),
   { "esp", 32, "data_ptr", RK_UC, UC_X86_REG_ESP, 0 }, { "ebp", 32, "data_ptr", RK_UC, UC_X86_REG_EBP, 0 },
   E("esi", ESI), E("edi", EDI),
   { "eip", 32, "code_ptr", RK_PC, 0, 0 },
-  { "eflags", 32, "int32", RK_UC, UC_X86_REG_EFLAGS, 0 },
-  S("cs", CS), S("ss", SS), S("ds", DS), S("es", ES), S("fs", FS), S("gs", GS),
-  ST(0), ST(1), ST(2), ST(3), ST(4), ST(5), ST(6), ST(7),
-  { "fctrl", 32, "int", RK_UC, UC_X86_REG_FPCW, 0 }, { "fstat", 32, "int", RK_UC, UC_X86_REG_FPSW, 0 },
-  { "ftag", 32, "int", RK_UC, UC_X86_REG_FPTAG, 0 }, { "fiseg", 32, "int", RK_ZERO, 0, 0 },
-  { "fioff", 32, "int", RK_ZERO, 0, 0 }, { "foseg", 32, "int", RK_ZERO, 0, 0 },
-  { "fooff", 32, "int", RK_ZERO, 0, 0 }, { "fop", 32, "int", RK_ZERO, 0, 0 },
+  FLAGS_SELECTORS_X87,
   X(0), X(1), X(2), X(3), X(4), X(5), X(6), X(7),
   { "mxcsr", 32, "int", RK_UC, UC_X86_REG_MXCSR, 1 },
-  { "es_base", 64, "int64", RK_SEGBASE, CPU_SEG_ES, 3 }, { "cs_base", 64, "int64", RK_SEGBASE, CPU_SEG_CS, 3 },
-  { "ss_base", 64, "int64", RK_SEGBASE, CPU_SEG_SS, 3 }, { "ds_base", 64, "int64", RK_SEGBASE, CPU_SEG_DS, 3 },
-  { "cr0", 64, "int64", RK_UC, UC_X86_REG_CR0, 3 }, { "cr2", 64, "int64", RK_UC, UC_X86_REG_CR2, 3 },
-  { "cr3", 64, "int64", RK_UC, UC_X86_REG_CR3, 3 }, { "cr4", 64, "int64", RK_UC, UC_X86_REG_CR4, 3 },
-  { "efer", 64, "int64", RK_EFER, 0, 3 },
-  { "smm", 32, "int32", RK_SMM, 0, 3 }, { "smbase", 32, "int32", RK_SMBASE, 0, 3 },
-  { "ip", 64, "int64", RK_IP, 0, 3 },
+  SMMHP_SYSTEM,
 };
 
 /* The layout of this process's gdb target (gdb_regs_init). */
