@@ -196,7 +196,7 @@ sanitize: firmware firmware-ia32 release-firmware
 	@$(MAKE) --no-print-directory SAN=address,undefined $(SAN_DIR)/smmhp \
 	  $(patsubst tests/unit/%.c,$(SAN_DIR)/unit/%,$(UNIT_SRCS))
 	@mkdir -p $(SAN_DIR)/fw $(SAN_DIR)/os && cp $(FW_DIR)/*.elf $(FW_DIR)/edk2-tree $(SAN_DIR)/fw/ && cp $(OS_ELF) $(SAN_DIR)/os/
-	@mkdir -p $(SAN_DIR)/fw-ia32 $(SAN_DIR)/os-ia32 && cp $(IA32_FW_DIR)/*.elf $(SAN_DIR)/fw-ia32/ && cp $(IA32_OS_ELF) $(SAN_DIR)/os-ia32/
+	@mkdir -p $(SAN_DIR)/fw-ia32 $(SAN_DIR)/os-ia32 && cp $(IA32_FW_DIR)/*.elf $(IA32_FW_DIR)/edk2-tree $(SAN_DIR)/fw-ia32/ && cp $(IA32_OS_ELF) $(SAN_DIR)/os-ia32/
 	@UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 python3 tests/check.py \
 	  $(patsubst tests/unit/%.c,$(SAN_DIR)/unit/%,$(UNIT_SRCS)) -- --smmhp $(SAN_DIR)/smmhp \
 	  --logs $(SAN_DIR)/scenario-logs $(RELEASE_FW_ARGS) $(SCENARIOS)
