@@ -128,7 +128,7 @@ int mutate_force_line(const struct elfimage *img, uint8_t *ram, uint64_t ram_siz
                       char *err, size_t errlen)
 {
   csh h;
-  if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK) {
+  if (cs_open(CS_ARCH_X86, img->bits == 32 ? CS_MODE_32 : CS_MODE_64, &h) != CS_ERR_OK) { /* IA32 images: 32-bit code */
     snprintf(err, errlen, "mutation: capstone unavailable");
     return -1;
   }
