@@ -69,29 +69,33 @@ static bool implicit_read(unsigned id)
   }
 }
 
-static csh detail_handle(void)
+/* A capstone handle with details for 64-bit or (IA32 firmware, its
+ * 32-bit OS) flat 32-bit code. */
+static csh detail_handle(unsigned bits)
 {
-  static csh h;
-  static int state; /* 0 not tried, 1 ready, -1 failed */
-  if (!state) {
-    state = cs_open(CS_ARCH_X86, CS_MODE_64, &h) == CS_ERR_OK ? 1 : -1;
-    if (state > 0)
-      cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+  static csh h[2];
+  static int state[2]; /* 0 not tried, 1 ready, -1 failed */
+  int i = bits == 32;
+  if (!state[i]) {
+    state[i] = cs_open(CS_ARCH_X86, i ? CS_MODE_32 : CS_MODE_64, &h[i]) == CS_ERR_OK ? 1 : -1;
+    if (state[i] > 0)
+      cs_option(h[i], CS_OPT_DETAIL, CS_OPT_ON);
   }
-  return state > 0 ? h : 0;
+  return state[i] > 0 ? h[i] : 0;
 }
 
 /* One loop's analysis, reusable while its code is unchanged: each read
  * operand's address formula and the code pages. The addresses follow
  * from the registers at each parking. */
 struct park_operand {
-  uint16_t base, index;                /* 64-bit GPRs as capstone names them, or X86_REG_INVALID */
+  uint16_t base, index;                /* full-width GPRs as capstone names them, or X86_REG_INVALID */
   uint8_t scale, size;
   uint64_t disp;                       /* RIP-relative: the absolute address */
 };
 
 struct park_template {
   bool valid, ok;
+  uint8_t bits;                        /* the code's mode: 64, or 32 (flat) */
   unsigned nblk;
   uint64_t blk_addr[PARK_MAX_BLOCKS];
   uint32_t blk_size[PARK_MAX_BLOCKS];
@@ -119,33 +123,34 @@ static bool note_page(struct machine *m, struct park_template *t, uint64_t p)
   return true;
 }
 
-/* A 64-bit general register the loop does not write (32-bit address
- * registers are left out: their address wraps, ours would not). */
-static bool invariant_reg(unsigned r, uint32_t written)
+/* A full-width general register the loop does not write: 64-bit in
+ * 64-bit code, 32-bit in 32-bit code (narrower address registers are
+ * left out: their address wraps, ours would not). */
+static bool invariant_reg(unsigned r, uint32_t written, unsigned bits)
 {
   int g = gpr_index(r);
-  return g >= 0 && gpr_names[g][0] == r && !(written >> g & 1);
+  return g >= 0 && gpr_names[g][bits == 32] == r && !(written >> g & 1);
 }
 
 /* Every read operand based on RIP or on registers no instruction of the
  * loop writes, no FS/GS override, no instruction that reads memory no
  * operand names. */
-static bool operand_ok(const cs_x86_op *op, uint32_t written)
+static bool operand_ok(const cs_x86_op *op, uint32_t written, unsigned bits)
 {
   const x86_op_mem *mm = &op->mem;
   if (mm->segment != X86_REG_INVALID && mm->segment != X86_REG_DS && mm->segment != X86_REG_SS &&
       mm->segment != X86_REG_ES)
     return false;
-  if (mm->base != X86_REG_RIP && mm->base != X86_REG_INVALID && !invariant_reg(mm->base, written))
+  if (mm->base != X86_REG_RIP && mm->base != X86_REG_INVALID && !invariant_reg(mm->base, written, bits))
     return false;
-  if (mm->index != X86_REG_INVALID && !invariant_reg(mm->index, written))
+  if (mm->index != X86_REG_INVALID && !invariant_reg(mm->index, written, bits))
     return false;
   return op->size > 0 && op->size <= sizeof ((struct park_watch *)0)->bytes;
 }
 
 static bool analyse(struct machine *m, struct park_template *t)
 {
-  csh h = detail_handle();
+  csh h = detail_handle(t->bits);
   uint32_t written = 0;
   cs_insn *in[PARK_MAX_BLOCKS] = { 0 };
   size_t n[PARK_MAX_BLOCKS] = { 0 };
@@ -180,7 +185,7 @@ static bool analyse(struct machine *m, struct park_template *t)
         if (op->type != X86_OP_MEM || in[b][i].id == X86_INS_LEA || in[b][i].id == X86_INS_NOP ||
             !(op->access & CS_AC_READ))
           continue; /* the fixed-point slice showed its stores change nothing */
-        ok = operand_ok(op, written) && t->nop < PARK_MAX_WATCH;
+        ok = operand_ok(op, written, t->bits) && t->nop < PARK_MAX_WATCH;
         if (ok)
           t->op[t->nop++] = (struct park_operand){
             .base = op->mem.base == X86_REG_RIP ? X86_REG_INVALID : (uint16_t)op->mem.base,
@@ -198,21 +203,22 @@ static bool analyse(struct machine *m, struct park_template *t)
 }
 
 /* The analysis of the noted blocks, once per loop and code version. */
-static const struct park_template *template_for(struct machine *m)
+static const struct park_template *template_for(struct machine *m, unsigned bits)
 {
-  uint64_t key = 0xCBF29CE484222325ull;
+  uint64_t key = 0xCBF29CE484222325ull ^ bits;
   for (unsigned b = 0; b < m->park_nblk; b++)
     key = (key ^ m->park_blk[b].addr ^ ((uint64_t)m->park_blk[b].size << 48)) * 0x100000001B3ull;
   if (!m->park_cache && !(m->park_cache = calloc(1, sizeof *m->park_cache)))
     return NULL;
   struct park_template *t = &m->park_cache->t[(key >> 24) % PARK_CACHE];
-  bool same = t->valid && t->nblk == m->park_nblk;
+  bool same = t->valid && t->nblk == m->park_nblk && t->bits == bits;
   for (unsigned b = 0; same && b < t->nblk; b++)
     same = t->blk_addr[b] == m->park_blk[b].addr && t->blk_size[b] == m->park_blk[b].size;
   for (unsigned k = 0; same && k < t->npages; k++)
     same = m->page_gen[t->page[k]] == t->page_gen[k];
   if (!same) {
     t->valid = true;
+    t->bits = (uint8_t)bits;
     t->nblk = m->park_nblk;
     for (unsigned b = 0; b < t->nblk; b++) {
       t->blk_addr[b] = m->park_blk[b].addr;
@@ -223,11 +229,11 @@ static const struct park_template *template_for(struct machine *m)
   return t;
 }
 
-static bool learn(struct machine *m, struct park_reads *pr, uc_engine *uc)
+static bool learn(struct machine *m, struct park_reads *pr, uc_engine *uc, unsigned bits)
 {
   const struct park_template *t;
 
-  if (m->park_blk_overflow || m->park_nblk == 0 || !(t = template_for(m)) || !t->ok)
+  if (m->park_blk_overflow || m->park_nblk == 0 || !(t = template_for(m, bits)) || !t->ok)
     return false;
   pr->npages = t->npages;
   memcpy(pr->page, t->page, sizeof pr->page);
@@ -236,12 +242,33 @@ static bool learn(struct machine *m, struct park_reads *pr, uc_engine *uc)
   for (unsigned k = 0; k < t->nop; k++) {
     const struct park_operand *o = &t->op[k];
     uint64_t ea = o->disp + cpu_reg_by_capstone(uc, o->base) + cpu_reg_by_capstone(uc, o->index) * o->scale;
+    if (bits == 32)
+      ea = (uint32_t)ea; /* 32-bit address arithmetic wraps */
     if (ea >= m->ram_size || ea + o->size > m->ram_size)
       return false; /* MMIO or outside RAM: state we cannot compare */
     struct park_watch *w = &pr->watch[pr->nwatch++];
     w->addr = ea;
     w->size = o->size;
     memcpy(w->bytes, m->ram + ea, o->size);
+  }
+  return true;
+}
+
+/* 32-bit code whose CS, DS, SS and ES bases are 0 (the IA32 firmware's
+ * and its OS's flat segments): operand addresses are linear addresses. */
+static bool flat32(const struct vcpu *v, struct cpu_mode cm)
+{
+  static const enum cpu_seg segs[] = { CPU_SEG_DS, CPU_SEG_SS, CPU_SEG_ES };
+  if (cm.cs_base)
+    return false;
+  for (size_t i = 0; i < sizeof segs / sizeof segs[0]; i++) {
+    uint64_t base;
+    long off = cpu_mode_seg_cache_offset(segs[i]);
+    if (off < 0)
+      return false;
+    memcpy(&base, (const uint8_t *)v->ctx + off + 8, 8);
+    if (base)
+      return false;
   }
   return true;
 }
@@ -255,7 +282,8 @@ void park_learn_reads(struct machine *m, struct vcpu *v, uc_engine *uc)
   pr->smbase_locked = cv->smbase_locked;
   pr->tseg_base = cv->tseg_base;
   pr->tseg_size = cv->tseg_size;
-  if (vcpu_mode(m, v, uc).bits != 64 || !learn(m, pr, uc))
+  struct cpu_mode cm = vcpu_mode(m, v, uc);
+  if ((cm.bits != 64 && !(cm.bits == 32 && flat32(v, cm))) || !learn(m, pr, uc, cm.bits))
     pr->nwatch = -1;
 }
 
