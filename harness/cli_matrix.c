@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +27,7 @@ struct matrix_opts {
   struct coverage *cov;
   char fw[PATH_MAX], fw_nosmm[PATH_MAX], os[PATH_MAX];
   bool fw_given, fw_nosmm_given, os_given;
+  int arch_ia32; /* --arch: -1 as --machine implies, else 1 for IA32, 0 for X64 */
   int machine; /* --machine: -1 as each case says, else 1 for i386, 0 for x86_64 */
 };
 
@@ -33,11 +35,11 @@ static void usage(FILE *f)
 {
   fprintf(f, "usage: smmhp matrix --release VERSION [--cases DIR] [--expect FILE] [--junit FILE]\n"
              "                    [--logs DIR] [--fw ELF] [--fw-nosmm ELF] [--os ELF] [--coverage FILE.info]\n"
-             "                    [--machine x86_64|i386]\n"
+             "                    [--machine x86_64|i386] [--arch X64|IA32]\n"
              "  --machine M: every case on qemu-system-M (i386: the 32-bit save-state map)\n"
              "  defaults: --cases scenarios/matrix/cases, --expect scenarios/matrix/expect-VERSION.cfg,\n"
              "            images beside smmhp (fw/smmhp-fw.elf, fw/smmhp-fw-nosmm.elf, os/smmhp-os.elf;\n"
-             "            with --machine i386 the IA32 builds' fw-ia32/..., os-ia32/...)\n"
+             "            with --machine i386 or --arch IA32 the IA32 builds' fw-ia32/..., os-ia32/...)\n"
              "  the firmware's architecture (X64 or IA32, from its ELF class) selects the\n"
              "  expectations' [case arch=A] sections\n");
 }
@@ -47,6 +49,7 @@ static int parse(int argc, char **argv, struct matrix_opts *o, char *expect_buf,
   memset(o, 0, sizeof *o);
   o->cases = "scenarios/matrix/cases";
   o->machine = -1;
+  o->arch_ia32 = -1;
   path_beside_self(o->fw, sizeof o->fw, "fw/smmhp-fw.elf");
   path_beside_self(o->fw_nosmm, sizeof o->fw_nosmm, "fw/smmhp-fw-nosmm.elf");
   path_beside_self(o->os, sizeof o->os, "os/smmhp-os.elf");
@@ -72,7 +75,13 @@ static int parse(int argc, char **argv, struct matrix_opts *o, char *expect_buf,
     else if (!strcmp(a, "--fw")) snprintf(o->fw, sizeof o->fw, "%s", v), o->fw_given = true;
     else if (!strcmp(a, "--fw-nosmm")) snprintf(o->fw_nosmm, sizeof o->fw_nosmm, "%s", v), o->fw_nosmm_given = true;
     else if (!strcmp(a, "--os")) snprintf(o->os, sizeof o->os, "%s", v), o->os_given = true;
-    else if (!strcmp(a, "--machine")) {
+    else if (!strcmp(a, "--arch")) {
+      if (strcasecmp(v, "ia32") && strcasecmp(v, "x64")) {
+        fprintf(stderr, "smmhp: matrix: --arch: unknown firmware architecture '%s' (want X64 or IA32)\n", v);
+        return 2;
+      }
+      o->arch_ia32 = !strcasecmp(v, "ia32");
+    } else if (!strcmp(a, "--machine")) {
       if ((o->machine = machine_platform_parse(v)) < 0) {
         fprintf(stderr, "smmhp: matrix: --machine: unknown platform '%s' (want x86_64 or i386)\n", v);
         return 2;
@@ -93,9 +102,10 @@ static int parse(int argc, char **argv, struct matrix_opts *o, char *expect_buf,
     o->expect = expect_buf;
   }
   /* qemu-system-i386 runs only IA32 firmware (no long mode) */
-  if (o->machine == 1 && !o->fw_given)
+  bool ia32 = o->arch_ia32 >= 0 ? o->arch_ia32 == 1 : o->machine == 1;
+  if (ia32 && !o->fw_given)
     path_beside_self(o->fw, sizeof o->fw, "fw-ia32/smmhp-fw.elf");
-  if (o->machine == 1 && !o->fw_nosmm_given)
+  if (ia32 && !o->fw_nosmm_given)
     path_beside_self(o->fw_nosmm, sizeof o->fw_nosmm, "fw-ia32/smmhp-fw-nosmm.elf");
   if (!o->os_given && elfimage_file_bits(o->fw) == 32)
     path_beside_self(o->os, sizeof o->os, "os-ia32/smmhp-os.elf");
