@@ -105,7 +105,8 @@ scenarios: $(BUILD)/smmhp firmware firmware-ia32 release-firmware
 	@python3 tests/run_scenarios.py --smmhp $(BUILD)/smmhp --logs $(BUILD)/scenario-logs $(RELEASE_FW_ARGS) $(SCENARIOS)
 
 # Firmware of the further edk2 releases that scenarios with a `# release:`
-# header need (build/fw-VERSION), fetched like the default tree. A suite
+# header need (build/fw-VERSION, and the IA32 build build/fw-VERSION-ia32
+# for `# release: VERSION-ia32`), fetched like the default tree. A suite
 # the mirror does not serve is reported; its scenarios then fail saying
 # which firmware is missing. RELEASE_FW_ARGS tells the scenario runner
 # where each release's firmware is: these, then the default tree's
@@ -113,7 +114,7 @@ scenarios: $(BUILD)/smmhp firmware firmware-ia32 release-firmware
 RELEASE_SUITES ?= trixie
 TREE_RELEASE = $(or $(MATRIX_RELEASE),$(shell cat $(EDK2)/.smmhp-release 2>/dev/null))
 RELEASE_FW_ARGS = $(foreach s,$(RELEASE_SUITES),$(shell r=$$(cat $(BUILD)/edk2-$(s)/edk2/.smmhp-release 2>/dev/null) && \
-                    echo --release-fw $$r=$(BUILD)/fw-$$r/smmhp-fw.elf)) \
+                    echo --release-fw $$r=$(BUILD)/fw-$$r/smmhp-fw.elf --release-fw $$r-ia32=$(BUILD)/fw-$$r-ia32/smmhp-fw.elf)) \
                   $(if $(TREE_RELEASE),--release-fw $(TREE_RELEASE)=$(FW_ELF))
 .PHONY: release-firmware
 release-firmware: | $(BUILD)/.deps
@@ -122,6 +123,7 @@ release-firmware: | $(BUILD)/.deps
 	  if [ $$rc -ne 0 ]; then echo "release-firmware: edk2 of $$suite unavailable (see $(BUILD)/fetch-$$suite.log)" >&2; continue; fi; \
 	  rel=$$(cat $(BUILD)/edk2-$$suite/edk2/.smmhp-release); \
 	  $(MAKE) --no-print-directory firmware-elf EDK2=$(BUILD)/edk2-$$suite/edk2 FW_DIR=$(BUILD)/fw-$$rel || exit 1; \
+	  $(MAKE) --no-print-directory firmware-elf ARCH=IA32 EDK2=$(BUILD)/edk2-$$suite/edk2 FW_DIR=$(BUILD)/fw-$$rel-ia32 || exit 1; \
 	done
 
 # The main job (until the 16-case matrix exists): the first scenario.

@@ -70,8 +70,9 @@ def read_header(path):
             elif key == "options":
                 header[key] = shlex.split(value)
             elif key == "release":
-                if not re.fullmatch(r"\d{4}\.\d{2}", value):
-                    raise BadScenario(f"{path}:{lineno}: release needs an edk2 version such as 2025.02")
+                if not re.fullmatch(r"\d{4}\.\d{2}(-ia32)?", value):
+                    raise BadScenario(f"{path}:{lineno}: release needs an edk2 version such as 2025.02 "
+                                      "(2025.02-ia32: its IA32 build)")
                 header[key] = value
             elif key == "trace-insn":
                 ti = TRACE_RE.match(value)
