@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,9 +49,9 @@ static int parse(int argc, char **argv, struct matrix_opts *o, char *expect_buf,
   o->cases = "scenarios/matrix/cases";
   o->machine = -1;
   o->arch_ia32 = -1;
-  path_beside_self(o->fw, sizeof o->fw, "fw/smmhp-fw.elf");
-  path_beside_self(o->fw_nosmm, sizeof o->fw_nosmm, "fw/smmhp-fw-nosmm.elf");
-  path_beside_self(o->os, sizeof o->os, "os/smmhp-os.elf");
+  image_beside_self(o->fw, sizeof o->fw, IMAGE_FW, false);
+  image_beside_self(o->fw_nosmm, sizeof o->fw_nosmm, IMAGE_FW_NOSMM, false);
+  image_beside_self(o->os, sizeof o->os, IMAGE_OS, false);
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -76,11 +75,10 @@ static int parse(int argc, char **argv, struct matrix_opts *o, char *expect_buf,
     else if (!strcmp(a, "--fw-nosmm")) snprintf(o->fw_nosmm, sizeof o->fw_nosmm, "%s", v), o->fw_nosmm_given = true;
     else if (!strcmp(a, "--os")) snprintf(o->os, sizeof o->os, "%s", v), o->os_given = true;
     else if (!strcmp(a, "--arch")) {
-      if (strcasecmp(v, "ia32") && strcasecmp(v, "x64")) {
+      if ((o->arch_ia32 = fw_arch_parse(v)) < 0) {
         fprintf(stderr, "smmhp: matrix: --arch: unknown firmware architecture '%s' (want X64 or IA32)\n", v);
         return 2;
       }
-      o->arch_ia32 = !strcasecmp(v, "ia32");
     } else if (!strcmp(a, "--machine")) {
       if ((o->machine = machine_platform_parse(v)) < 0) {
         fprintf(stderr, "smmhp: matrix: --machine: unknown platform '%s' (want x86_64 or i386)\n", v);
@@ -104,11 +102,11 @@ static int parse(int argc, char **argv, struct matrix_opts *o, char *expect_buf,
   /* qemu-system-i386 runs only IA32 firmware (no long mode) */
   bool ia32 = o->arch_ia32 >= 0 ? o->arch_ia32 == 1 : o->machine == 1;
   if (ia32 && !o->fw_given)
-    path_beside_self(o->fw, sizeof o->fw, "fw-ia32/smmhp-fw.elf");
+    image_beside_self(o->fw, sizeof o->fw, IMAGE_FW, true);
   if (ia32 && !o->fw_nosmm_given)
-    path_beside_self(o->fw_nosmm, sizeof o->fw_nosmm, "fw-ia32/smmhp-fw-nosmm.elf");
+    image_beside_self(o->fw_nosmm, sizeof o->fw_nosmm, IMAGE_FW_NOSMM, true);
   if (!o->os_given && elfimage_file_bits(o->fw) == 32)
-    path_beside_self(o->os, sizeof o->os, "os-ia32/smmhp-os.elf");
+    image_beside_self(o->os, sizeof o->os, IMAGE_OS, true);
   return 0;
 }
 

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -109,12 +108,12 @@ static int parse_options(const char *cmd, int argc, char **argv, struct options 
   o->machine = -1;
   o->ext_tseg_mbytes = -1;
   o->trace = trace_config_none();
-  path_beside_self(o->fw, sizeof o->fw, "fw/smmhp-fw.elf");
-  path_beside_self(o->fw_nosmm, sizeof o->fw_nosmm, "fw/smmhp-fw-nosmm.elf");
-  path_beside_self(o->os, sizeof o->os, "os/smmhp-os.elf");
-  path_beside_self(o->fw_ia32, sizeof o->fw_ia32, "fw-ia32/smmhp-fw.elf");
-  path_beside_self(o->fw_nosmm_ia32, sizeof o->fw_nosmm_ia32, "fw-ia32/smmhp-fw-nosmm.elf");
-  path_beside_self(o->os_ia32, sizeof o->os_ia32, "os-ia32/smmhp-os.elf");
+  image_beside_self(o->fw, sizeof o->fw, IMAGE_FW, false);
+  image_beside_self(o->fw_nosmm, sizeof o->fw_nosmm, IMAGE_FW_NOSMM, false);
+  image_beside_self(o->os, sizeof o->os, IMAGE_OS, false);
+  image_beside_self(o->fw_ia32, sizeof o->fw_ia32, IMAGE_FW, true);
+  image_beside_self(o->fw_nosmm_ia32, sizeof o->fw_nosmm_ia32, IMAGE_FW_NOSMM, true);
+  image_beside_self(o->os_ia32, sizeof o->os_ia32, IMAGE_OS, true);
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
     bool needs = false;
@@ -176,12 +175,12 @@ static int parse_options(const char *cmd, int argc, char **argv, struct options 
         return 2;
       }
     } else if (!strcmp(a, "--arch")) {
-      i++;
-      if (strcasecmp(argv[i], "ia32") && strcasecmp(argv[i], "x64")) {
+      int arch = fw_arch_parse(argv[++i]);
+      if (arch < 0) {
         fprintf(stderr, "smmhp: %s: --arch: unknown firmware architecture '%s' (want X64 or IA32)\n", cmd, argv[i]);
         return 2;
       }
-      o->arch_ia32 = !strcasecmp(argv[i], "ia32");
+      o->arch_ia32 = arch == 1;
       o->arch_given = true;
     } else if (!strcmp(a, "--cpus")) {
       o->cpus = argv[++i];

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "dev_smi_features.h"
@@ -75,6 +76,24 @@ void path_beside_self(char *out, size_t len, const char *rel)
   }
   self[n] = '\0';
   snprintf(out, len, "%s/%s", dirname(self), rel);
+}
+
+void image_beside_self(char *out, size_t len, enum guest_image which, bool ia32)
+{
+  static const char *const rel[2][3] = {
+    { "fw/smmhp-fw.elf", "fw/smmhp-fw-nosmm.elf", "os/smmhp-os.elf" },
+    { "fw-ia32/smmhp-fw.elf", "fw-ia32/smmhp-fw-nosmm.elf", "os-ia32/smmhp-os.elf" },
+  };
+  path_beside_self(out, len, rel[ia32][which]);
+}
+
+int fw_arch_parse(const char *name)
+{
+  if (!strcasecmp(name, "x64"))
+    return 0;
+  if (!strcasecmp(name, "ia32"))
+    return 1;
+  return -1;
 }
 
 int machine_platform_parse(const char *name)

@@ -38,4 +38,12 @@ double cpu_seconds(void);
  * the default firmware images live. */
 void path_beside_self(char *out, size_t len, const char *rel);
 
+/* The default guest images beside the smmhp binary, per firmware
+ * architecture: fw/ and os/ (X64) or fw-ia32/ and os-ia32/ (IA32,
+ * docs/ia32.md). */
+enum guest_image { IMAGE_FW, IMAGE_FW_NOSMM, IMAGE_OS };
+void image_beside_self(char *out, size_t len, enum guest_image which, bool ia32);
+/* --arch: "X64" 0, "IA32" 1 (any case), -1 otherwise. */
+int fw_arch_parse(const char *name);
+
 #endif
