@@ -59,8 +59,8 @@ static const uint8_t tr_pm32_body[] = {
 
 /* The flat 32-bit protected-mode state OVMF IA32's SEC leaves for PEI
  * (CS 0x08 base 0 limit 4 GiB, D=1; data 0x10; no paging), reached from
- * the real-mode template through a GDT of our own. */
-static int build_flat32_template(struct machine *m, uc_engine *uc)
+ * the real-mode template through a GDT of our own; loaded into uc. */
+static int enter_flat32(struct machine *m, uc_engine *uc)
 {
   static const uint64_t gdt[3] = { 0, 0x00CF9B000000FFFFull, 0x00CF93000000FFFFull };
   uint16_t lim = sizeof gdt - 1;
@@ -79,9 +79,31 @@ static int build_flat32_template(struct machine *m, uc_engine *uc)
   uc_context_restore(uc, m->tmpl_real);
   uc_err e = uc_emu_start(uc, TR_PM32, TR_PM32_BODY + sizeof tr_pm32_body, 0, 0);
   m->cur = saved;
-  if (e != UC_ERR_OK || uc_context_alloc(uc, &m->tmpl_flat32) != UC_ERR_OK)
+  return e == UC_ERR_OK ? 0 : -1;
+}
+
+/* The state boot CPUs come out of reset in, built once: flat 64-bit as
+ * a fresh Unicorn engine has it for an X64 firmware image, flat 32-bit
+ * protected mode for an IA32 one (ELFCLASS32). */
+static int build_flat_template(struct machine *m, uc_engine *uc)
+{
+  if (m->fw.bits == 32) {
+    if (enter_flat32(m, uc))
+      return -1;
+  } else {
+    uc_engine *fresh;
+    uc_context *flat;
+    if (uc_open(UC_ARCH_X86, UC_MODE_64, &fresh) != UC_ERR_OK)
+      return -1;
+    uc_context_alloc(fresh, &flat);
+    uc_context_save(fresh, flat);
+    uc_close(fresh);
+    uc_context_restore(uc, flat);
+    uc_context_free(flat);
+  }
+  if (uc_context_alloc(uc, &m->tmpl_flat) != UC_ERR_OK)
     return -1;
-  uc_context_save(uc, m->tmpl_flat32);
+  uc_context_save(uc, m->tmpl_flat);
   return 0;
 }
 
@@ -112,9 +134,9 @@ void cpu_templates_free(struct machine *m)
   if (m->tmpl_real)
     uc_context_free(m->tmpl_real);
   m->tmpl_real = NULL;
-  if (m->tmpl_flat32)
-    uc_context_free(m->tmpl_flat32);
-  m->tmpl_flat32 = NULL;
+  if (m->tmpl_flat)
+    uc_context_free(m->tmpl_flat);
+  m->tmpl_flat = NULL;
 }
 
 /* Mode of v's context loaded in uc (the descriptor cache is exact). */
@@ -183,26 +205,15 @@ static void zero_gprs(uc_engine *uc)
  * accepted (kvm_vcpu_reset clears arch.smi_pending, not the request),
  * which is the case B4's fix relies on (docs/platform-model.md). */
 /* Start v in flat state at rip with rsp (how boot CPUs come out of
- * reset here, docs/harness.md): the 64-bit state a fresh Unicorn engine
- * has for an X64 firmware image, 32-bit protected mode for an IA32 one
- * (ELFCLASS32), where OVMF IA32's SEC and PEI run. */
+ * reset here, docs/harness.md): 64-bit for X64 firmware, 32-bit protected
+ * mode for IA32 firmware, where OVMF IA32's SEC and PEI run. */
 void cpu_start_flat(struct machine *m, struct vcpu *v, uint64_t rip, uint64_t rsp)
 {
-  uc_engine *uc = m->uc[VIEW_NORMAL], *fresh;
-  uc_context *flat;
+  uc_engine *uc = m->uc[VIEW_NORMAL];
 
-  if (m->fw.bits == 32) {
-    if (!m->tmpl_flat32 && build_flat32_template(m, uc))
-      abort(); /* the engine could not run six instructions of ours */
-    uc_context_restore(uc, m->tmpl_flat32);
-  } else {
-    uc_open(UC_ARCH_X86, UC_MODE_64, &fresh);
-    uc_context_alloc(fresh, &flat);
-    uc_context_save(fresh, flat);
-    uc_close(fresh);
-    uc_context_restore(uc, flat);
-    uc_context_free(flat);
-  }
+  if (!m->tmpl_flat && build_flat_template(m, uc))
+    abort(); /* the engine could not give us its own initial state */
+  uc_context_restore(uc, m->tmpl_flat);
   uc_reg_write(uc, UC_X86_REG_RIP, &rip);
   uc_reg_write(uc, UC_X86_REG_RSP, &rsp);
   uc_context_save(uc, v->ctx);

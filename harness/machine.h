@@ -197,7 +197,7 @@ struct machine {
   uint8_t *dirty_mark[VIEW_COUNT];     /* page written since this engine last ran */
   uint32_t *dirty_list[VIEW_COUNT]; size_t ndirty[VIEW_COUNT];
   uc_context *tmpl_real;               /* fresh real-mode state (from a UC_MODE_16 engine) */
-  uc_context *tmpl_flat32;             /* flat 32-bit protected mode (IA32 firmware's boot CPUs) */
+  uc_context *tmpl_flat;               /* boot CPUs' reset state: flat 64-bit, or 32-bit for IA32 firmware */
   struct entry_tmpl { uint64_t cs_base; uint16_t ip; uc_context *ctx; } *entry_tmpl;
   size_t nentry_tmpl;
   struct block_cache *bcache;
