@@ -221,9 +221,8 @@ int cmd_matrix(int argc, char **argv)
             o.fw);
     return 2;
   }
-  if (o.machine == 1 && bits == 64) {
-    fprintf(stderr, "smmhp: matrix: %s: X64 firmware on qemu-system-i386, which has no long mode: use the IA32 build "
-                    "(make matrix MACHINE=i386 ARCH=IA32)\n", o.fw);
+  if (machine_fw_fits_platform(o.machine == 1, bits, o.fw, err, sizeof err)) {
+    fprintf(stderr, "smmhp: matrix: %s\n", err);
     return 2;
   }
   if (matrix_load(&mx, o.cases, o.expect, o.release, machine_platform_name(o.machine == 1), bits == 32 ? "ia32" : "x64",

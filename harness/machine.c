@@ -288,6 +288,18 @@ void machine_free(struct machine *m)
   memset(m, 0, sizeof *m);
 }
 
+/* qemu-system-i386 has no long mode (CPUID 0x80000001 EDX.LM clear, and
+ * QEMU ignores EFER.LME writes there): X64 OVMF cannot start on it. */
+int machine_fw_fits_platform(bool i386, int fw_bits, const char *fw_elf, char *err, size_t errlen)
+{
+  if (i386 && fw_bits == 64) {
+    snprintf(err, errlen, "%s: X64 firmware on qemu-system-i386, which has no long mode: use the IA32 build (ARCH=IA32)",
+             fw_elf);
+    return -1;
+  }
+  return 0;
+}
+
 int machine_load_firmware(struct machine *m, const char *fw_elf, const char *os_elf, char *err, size_t errlen)
 {
   if (elfimage_open(&m->fw, fw_elf, err, errlen))
@@ -296,15 +308,9 @@ int machine_load_firmware(struct machine *m, const char *fw_elf, const char *os_
   if (elfimage_open(&m->os, os_elf, err, errlen))
     return -1;
   m->os_loaded = true;
-  /* qemu-system-i386 has no long mode (CPUID 0x80000001 EDX.LM clear, and
-   * QEMU ignores EFER.LME writes there): X64 OVMF cannot start on it. An
-   * IA32 firmware starts a 32-bit OS (docs/ia32.md). */
-  if (m->cfg.i386 && m->fw.bits == 64) {
-    snprintf(err, errlen,
-             "%s: X64 firmware on qemu-system-i386, which has no long mode: use the IA32 build (make firmware ARCH=IA32)",
-             fw_elf);
+  /* An IA32 firmware starts a 32-bit OS (docs/ia32.md). */
+  if (machine_fw_fits_platform(m->cfg.i386, m->fw.bits, fw_elf, err, errlen))
     return -1;
-  }
   if (m->fw.bits != m->os.bits) {
     snprintf(err, errlen, "%s: %d-bit OS actor for %d-bit firmware %s: build both for one ARCH", os_elf, m->os.bits,
              m->fw.bits, fw_elf);

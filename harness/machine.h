@@ -218,6 +218,9 @@ int machine_init(struct machine *m, const struct machine_config *cfg);
 uint64_t machine_ram_size(const struct machine_config *cfg);
 void machine_free(struct machine *m);
 int machine_load_firmware(struct machine *m, const char *fw_elf, const char *os_elf, char *err, size_t errlen);
+/* 0, or -1 with a message naming fw_elf when firmware of fw_bits (64 X64,
+ * 32 IA32) cannot run on the platform (qemu-system-i386 needs IA32). */
+int machine_fw_fits_platform(bool i386, int fw_bits, const char *fw_elf, char *err, size_t errlen);
 int machine_power_on(struct machine *m, char *err, size_t errlen);
 
 /* events */
