@@ -57,6 +57,20 @@ static int name_cmp(const void *a, const void *b)
  * 32-bit OS) images: their headers read into one shape. */
 struct elf_shdr { uint32_t type, link; uint64_t offset, size; };
 struct elf_sym { uint32_t name; unsigned type; uint16_t shndx; uint64_t value, size; };
+struct elf_phdr { uint32_t type, flags; uint64_t offset, paddr, filesz, memsz; };
+
+static struct elf_phdr phdr_at(const struct elfimage *img, uint64_t phoff, unsigned i)
+{
+  struct elf_phdr r;
+  if (img->bits == 64) {
+    const Elf64_Phdr *ph = (const void *)(img->file + phoff);
+    r = (struct elf_phdr){ ph[i].p_type, ph[i].p_flags, ph[i].p_offset, ph[i].p_paddr, ph[i].p_filesz, ph[i].p_memsz };
+  } else {
+    const Elf32_Phdr *ph = (const void *)(img->file + phoff);
+    r = (struct elf_phdr){ ph[i].p_type, ph[i].p_flags, ph[i].p_offset, ph[i].p_paddr, ph[i].p_filesz, ph[i].p_memsz };
+  }
+  return r;
+}
 
 static struct elf_shdr shdr_at(const struct elfimage *img, uint64_t shoff, unsigned i)
 {
@@ -128,18 +142,6 @@ static int load_symbols(struct elfimage *img, uint64_t shoff, unsigned shnum)
   return 0;
 }
 
-static int add_segment(struct elfimage *img, uint32_t type, uint32_t flags, uint64_t offset,
-                       uint64_t paddr, uint64_t filesz, uint64_t memsz, char *err, size_t errlen)
-{
-  if (type != PT_LOAD || memsz == 0)
-    return 0;
-  if (offset + filesz > img->file_size || offset + filesz < offset || filesz > memsz)
-    return fail(err, errlen, img->path, "segment outside the file");
-  img->segs[img->nsegs++] = (struct elfseg){ .paddr = paddr, .filesz = filesz, .memsz = memsz,
-                                             .offset = offset, .exec = !!(flags & PF_X) };
-  return 0;
-}
-
 int elfimage_open(struct elfimage *img, const char *path, char *err, size_t errlen)
 {
   uint64_t phoff, shoff;
@@ -170,18 +172,13 @@ int elfimage_open(struct elfimage *img, const char *path, char *err, size_t errl
     return fail(err, errlen, path, "truncated ELF headers");
   img->segs = calloc(phnum ? phnum : 1, sizeof *img->segs);
   for (unsigned i = 0; i < phnum; i++) {
-    int rc;
-    if (img->bits == 64) {
-      const Elf64_Phdr *ph = (const void *)(img->file + phoff);
-      rc = add_segment(img, ph[i].p_type, ph[i].p_flags, ph[i].p_offset, ph[i].p_paddr,
-                       ph[i].p_filesz, ph[i].p_memsz, err, errlen);
-    } else {
-      const Elf32_Phdr *ph = (const void *)(img->file + phoff);
-      rc = add_segment(img, ph[i].p_type, ph[i].p_flags, ph[i].p_offset, ph[i].p_paddr,
-                       ph[i].p_filesz, ph[i].p_memsz, err, errlen);
-    }
-    if (rc)
-      return rc;
+    struct elf_phdr ph = phdr_at(img, phoff, i);
+    if (ph.type != PT_LOAD || ph.memsz == 0)
+      continue;
+    if (ph.offset + ph.filesz > img->file_size || ph.offset + ph.filesz < ph.offset || ph.filesz > ph.memsz)
+      return fail(err, errlen, path, "segment outside the file");
+    img->segs[img->nsegs++] = (struct elfseg){ .paddr = ph.paddr, .filesz = ph.filesz, .memsz = ph.memsz,
+                                               .offset = ph.offset, .exec = !!(ph.flags & PF_X) };
   }
   if (load_symbols(img, shoff, shnum))
     return fail(err, errlen, path, "out of memory reading symbols");

@@ -118,8 +118,12 @@ int matrix_load(struct matrix *mx, const char *cases_dir, const char *expect_pat
 
   memset(mx, 0, sizeof *mx);
   snprintf(mx->release, sizeof mx->release, "%s", release);
-  snprintf(mx->label, sizeof mx->label, "%s%s%s%s%s", release, strcmp(platform, "x86_64") ? "-" : "",
-           strcmp(platform, "x86_64") ? platform : "", strcmp(arch, "x64") ? "-" : "", strcmp(arch, "x64") ? arch : "");
+  /* release[-platform][-arch], each part only when not the default */
+  size_t n = (size_t)snprintf(mx->label, sizeof mx->label, "%s", release);
+  if (strcmp(platform, "x86_64") && n < sizeof mx->label)
+    n += (size_t)snprintf(mx->label + n, sizeof mx->label - n, "-%s", platform);
+  if (strcmp(arch, "x64") && n < sizeof mx->label)
+    snprintf(mx->label + n, sizeof mx->label - n, "-%s", arch);
   snprintf(mx->expect_path, sizeof mx->expect_path, "%s", expect_path);
   if (!f) {
     snprintf(err, errlen, "%s: cannot read the expectations of release %s: %s", expect_path, release,
